@@ -1,0 +1,25 @@
+"""Use locally vendored copies of Mermaid and MathJax when the build script fetched them.
+
+`scripts/vendor_js.sh` unpacks the two JavaScript libraries from the npm registry into
+`_static/vendor/`. When they are there, the built book draws its diagrams and formulas with
+no internet connection (a classroom without network, a reader offline). When they are not,
+the pages load the same libraries from their public CDNs, which works for any online reader.
+"""
+
+from pathlib import Path
+
+MERMAID_ENTRY = "vendor/mermaid/mermaid.esm.min.mjs"
+MATHJAX_ENTRY = "vendor/mathjax/tex-chtml.js"
+
+
+def _use_local_copies(app, config):
+    static_dir = Path(app.srcdir) / "_static"
+    if (static_dir / MERMAID_ENTRY).is_file():
+        config.mermaid_use_local = MERMAID_ENTRY
+    if (static_dir / MATHJAX_ENTRY).is_file():
+        config.mathjax_path = MATHJAX_ENTRY
+
+
+def setup(app):
+    app.connect("config-inited", _use_local_copies)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,198 @@
+"""Run profiles, devices and seeds: the first thing every notebook calls.
+
+Two profiles exist:
+
+``quick``
+    Small sizes that run on a 2-core laptop CPU (and in CI) in well under two minutes per
+    notebook. Numbers from a quick run show that the code works; they are not the book's
+    results.
+``full``
+    The real sizes, meant for a GPU (Colab or a workstation).
+
+The profile is chosen from the hardware (``full`` when CUDA is available, ``quick``
+otherwise) and can be forced with the environment variable ``TUTORIAL_PROFILE``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+
+import numpy as np
+
+PROFILE_ENV_VAR = "TUTORIAL_PROFILE"
+SEED_ENV_VAR = "TUTORIAL_SEED"
+DEFAULT_SEED = 2024
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """The sizes a notebook uses. Every size a chapter needs is read from here.
+
+    Attributes
+    ----------
+    name:
+        ``"quick"`` or ``"full"``.
+    max_ratings:
+        Cap on the number of MovieLens ratings used for training models (``None``: all).
+    max_reviews:
+        Cap on the number of reviews per corpus used for text models (``None``: all).
+    epochs:
+        Passes over the training data for gradient-trained models.
+    batch_size:
+        Examples per mini-batch.
+    hidden_size:
+        Width of hidden layers (MLP units, ``d_model`` of attention models).
+    max_seq_len:
+        Longest token or behaviour sequence fed to sequence models.
+    grid_points:
+        Number of values tried in a hyper-parameter sweep (for example regularisation strength).
+    """
+
+    name: str
+    max_ratings: int | None
+    max_reviews: int | None
+    epochs: int
+    batch_size: int
+    hidden_size: int
+    max_seq_len: int
+    grid_points: int
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        name="quick",
+        max_ratings=30_000,
+        max_reviews=2_000,
+        epochs=3,
+        batch_size=256,
+        hidden_size=32,
+        max_seq_len=64,
+        grid_points=5,
+    ),
+    "full": Profile(
+        name="full",
+        max_ratings=None,
+        max_reviews=None,
+        epochs=20,
+        batch_size=1024,
+        hidden_size=128,
+        max_seq_len=256,
+        grid_points=13,
+    ),
+}
+
+
+def cuda_available() -> bool:
+    """Return True when PyTorch is installed and sees a CUDA GPU."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def get_device() -> str:
+    """Return ``"cuda"`` when a GPU is usable, otherwise ``"cpu"``."""
+    return "cuda" if cuda_available() else "cpu"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the run profile.
+
+    Parameters
+    ----------
+    name:
+        ``"quick"`` or ``"full"``. When ``None``, the environment variable
+        ``TUTORIAL_PROFILE`` decides; when that is unset too, ``"full"`` is used on a CUDA
+        machine and ``"quick"`` everywhere else.
+
+    Raises
+    ------
+    ValueError
+        If the name (or the environment variable) is not a known profile.
+    """
+    source = "argument"
+    if name is None:
+        name = os.environ.get(PROFILE_ENV_VAR, "").strip().lower() or None
+        source = f"environment variable {PROFILE_ENV_VAR}"
+    if name is None:
+        return PROFILES["full" if cuda_available() else "quick"]
+    if name not in PROFILES:
+        known = ", ".join(sorted(PROFILES))
+        raise ValueError(f"Unknown run profile {name!r} (from the {source}); expected one of: {known}.")
+    return PROFILES[name]
+
+
+def get_seed() -> int:
+    """Return the seed from ``TUTORIAL_SEED`` or the book's default seed."""
+    raw = os.environ.get(SEED_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_SEED
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{SEED_ENV_VAR} must be an integer, got {raw!r}.") from None
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's ``random``, NumPy's global generator and PyTorch (CPU and CUDA).
+
+    Also asks PyTorch for deterministic algorithms where it has them (``warn_only`` so that
+    an operation without a deterministic version still runs on a GPU). On a CPU the same
+    seed gives the same numbers on every run.
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}.")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """What ``start_notebook`` decided: the profile, the device and the seed."""
+
+    profile: Profile
+    device: str
+    seed: int
+
+    def describe(self) -> str:
+        """One line for the top of a notebook's output."""
+        device_name = self.device
+        if self.device == "cuda":
+            import torch
+
+            device_name = f"cuda ({torch.cuda.get_device_name(0)})"
+        kind = (
+            "small sizes for a CPU: these numbers check the code, they are not the book's results"
+            if self.profile.name == "quick"
+            else "the real sizes"
+        )
+        return f"Run profile: {self.profile.name} ({kind}); device: {device_name}; seed: {self.seed}"
+
+
+def start_notebook(profile: str | None = None, seed: int | None = None, verbose: bool = True) -> RunContext:
+    """Pick the profile and device, seed every generator, and print what was chosen.
+
+    Call it once at the top of a notebook; its one line of output tells a reader whether the
+    numbers below come from a quick CPU run or from the full profile.
+    """
+    context = RunContext(
+        profile=get_profile(profile),
+        device=get_device(),
+        seed=get_seed() if seed is None else seed,
+    )
+    set_seed(context.seed)
+    if verbose:
+        print(context.describe())
+    return context
