@@ -1,0 +1,889 @@
+"""Logistic regression from scratch: the sigmoid, the loss, its derivatives and two solvers.
+
+The model
+---------
+For a feature vector ``x`` (length ``n_features``), weights ``w`` and intercept ``b``::
+
+    z = w · x + b                     # the logit (log-odds), any real number
+    P(y = 1 | x) = sigmoid(z) = 1 / (1 + exp(-z))
+
+Note the minus sign in front of the *whole* logit. Source 000 (§4.1) writes
+``1 / (1 + exp(-b + w · x))``, which flips the sign of every coefficient;
+:func:`wrong_sign_probability` computes that formula so the book can show the difference.
+
+The loss
+--------
+For labels ``y_i`` in {0, 1} and logits ``z_i`` the negative log-likelihood (binary
+cross-entropy, natural log) has *two* terms, one for each label value::
+
+    NLL = -sum_i [ y_i log sigmoid(z_i) + (1 - y_i) log(1 - sigmoid(z_i)) ]
+        =  sum_i [ log(1 + exp(z_i)) - y_i z_i ]          # the form computed here
+
+(Source 003 keeps only the ``y = 1`` term, which is maximised by predicting 1 for everyone.)
+This module works with the **sum** over examples plus an L2 penalty on the weights (never
+on the intercept)::
+
+    L(w, b) = NLL(w, b) + (l2 / 2) ||w||^2
+
+scikit-learn's ``LogisticRegression`` minimises ``0.5 ||w||^2 + C · NLL(w, b)``. Dividing
+by ``C`` does not move the minimum, so the two problems are the same when ``l2 = 1 / C``
+(:func:`l2_from_C`), and ``C = inf`` means no penalty.
+
+Derivatives, with ``p = sigmoid(X w + b)`` and ``S = diag(p (1 - p))``::
+
+    dL/dw = X^T (p - y) + l2 w            dL/db = sum(p - y)
+    d2L/dw2 = X^T S X + l2 I              d2L/dw db = X^T diag(S)     d2L/db2 = trace(S)
+
+Parameter order: wherever the weights and the intercept are stacked into one vector (the
+gradient, the Hessian, :func:`finite_difference_gradient`), the weights come first and the
+intercept last: ``theta = [w_1, ..., w_d, b]``. Passing ``b=None`` means "no intercept";
+then ``theta = w``.
+
+Scale matters
+-------------
+A logit adds up ``coefficient × feature`` terms. With raw features such as an age of 25 or
+20 page views, a coefficient of 0.5 already contributes 12.5 to the logit, and
+``sigmoid(12.5) = 0.999996``: the model is *saturated*, its probabilities are all 0 or 1
+and its gradient ``p - y`` vanishes for the examples it gets right. Standardise features
+(zero mean, unit variance) before fitting; both worked examples of the sources below are
+saturated for exactly this reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.sparse
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+__all__ = [
+    "sigmoid",
+    "log_odds",
+    "logit",
+    "predicted_probability",
+    "wrong_sign_probability",
+    "WorkedExample",
+    "source000_example",
+    "source003_example",
+    "l2_from_C",
+    "negative_log_likelihood",
+    "gradient",
+    "hessian",
+    "finite_difference_gradient",
+    "LogisticRegression",
+    "TorchLogisticRegression",
+    "fit_torch_logistic",
+    "ConvergenceWarning",
+    "NotFittedError",
+]
+
+SOLVERS = ("newton", "gd")
+# Default iteration caps: Newton needs a handful of steps, gradient descent thousands.
+DEFAULT_MAX_ITER = {"newton": 100, "gd": 10_000}
+
+
+# --------------------------------------------------------------------------------------
+# The sigmoid and the logit
+# --------------------------------------------------------------------------------------
+def sigmoid(z):
+    """The logistic function ``1 / (1 + exp(-z))``, computed without overflow.
+
+    ``exp(-z)`` overflows for ``z < -709``. Writing the function with ``exp(-|z|)``, which
+    is always in (0, 1], avoids that::
+
+        z >= 0:  1 / (1 + exp(-|z|))
+        z <  0:  exp(-|z|) / (1 + exp(-|z|))     # the same number, rearranged
+
+    Parameters
+    ----------
+    z : float or array_like
+        Logits, any shape.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Probabilities in [0, 1] with the shape of ``z`` (a Python float for a scalar input).
+        In float64, ``sigmoid(z)`` rounds to exactly 1.0 once ``z`` is above about 36.7;
+        ``sigmoid(-z)`` still holds the small complement accurately.
+    """
+    z_array = np.asarray(z, dtype=np.float64)
+    exp_minus_abs = np.exp(-np.abs(z_array))
+    probabilities = np.where(z_array >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))
+    if probabilities.ndim == 0:
+        return float(probabilities)
+    return probabilities
+
+
+def log_odds(probability):
+    """The inverse of :func:`sigmoid`: ``log(p / (1 - p))``.
+
+    Useful to ask "which logit would a claimed probability need?".
+
+    Parameters
+    ----------
+    probability : float or array_like
+        Values strictly between 0 and 1.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The logits, same shape as ``probability``.
+    """
+    p = np.asarray(probability, dtype=np.float64)
+    if np.any(~np.isfinite(p)) or np.any((p <= 0) | (p >= 1)):
+        raise ValueError("probability must lie strictly between 0 and 1.")
+    result = np.log(p) - np.log1p(-p)
+    return float(result) if result.ndim == 0 else result
+
+
+def _as_vector(values, name: str) -> np.ndarray:
+    """Return a finite 1-D float64 array, or raise naming ``name``."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of numbers, got an array of shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    return array
+
+
+def logit(coefficients: Sequence[float], features: Sequence[float], intercept: float) -> float:
+    """The linear score ``intercept + sum_i coefficients[i] * features[i]``.
+
+    This is the *logit* (log-odds) of the positive class. It is unbounded: with unscaled
+    features (ages, counts) it easily reaches tens, where :func:`sigmoid` is saturated.
+
+    Parameters
+    ----------
+    coefficients : sequence of float, length n_features
+        The weights ``beta_1 ... beta_n`` (without the intercept).
+    features : sequence of float, length n_features
+        One example's feature values ``x_1 ... x_n``.
+    intercept : float
+        ``beta_0``.
+
+    Returns
+    -------
+    float
+    """
+    coefficient_vector = _as_vector(coefficients, "coefficients")
+    feature_vector = _as_vector(features, "features")
+    if coefficient_vector.shape != feature_vector.shape:
+        raise ValueError(
+            f"coefficients and features must have the same length, got {coefficient_vector.size} "
+            f"and {feature_vector.size}."
+        )
+    if not np.isfinite(intercept):
+        raise ValueError("intercept must be a finite number.")
+    return float(intercept + coefficient_vector @ feature_vector)
+
+
+def predicted_probability(coefficients: Sequence[float], features: Sequence[float], intercept: float) -> float:
+    """``P(y = 1 | x) = sigmoid(logit)`` for one example (see :func:`logit` for the arguments)."""
+    return sigmoid(logit(coefficients, features, intercept))
+
+
+def wrong_sign_probability(coefficients: Sequence[float], features: Sequence[float], intercept: float) -> float:
+    """Source 000 §4.1's formula ``1 / (1 + exp(-beta_0 + sum_i beta_i x_i))``. Do not use it.
+
+    Only the intercept is negated in the exponent, so it equals
+    ``sigmoid(beta_0 - sum_i beta_i x_i)``: every coefficient acts with the wrong sign.
+    Kept so that the book can show how far it is from :func:`predicted_probability`.
+    """
+    wrong_exponent_sum = -logit(coefficients, features, 0.0) + intercept
+    return sigmoid(wrong_exponent_sum)
+
+
+# --------------------------------------------------------------------------------------
+# The sources' worked examples, recomputed
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class WorkedExample:
+    """A worked example from a source article, with what the arithmetic really gives.
+
+    Attributes
+    ----------
+    source : str
+        Where the example comes from, e.g. ``"000 §4.1"``.
+    intercept : float
+        ``beta_0``.
+    coefficients : tuple of float
+        ``beta_1 ... beta_n``.
+    features : tuple of float
+        ``x_1 ... x_n`` (raw, unscaled, as in the source).
+    claimed_probability : float
+        The probability the source prints.
+    logit : float
+        ``beta_0 + sum_i beta_i x_i``.
+    probability : float
+        ``sigmoid(logit)``, the correct ``P(y = 1 | x)`` (may round to 1.0 in float64).
+    complement_probability : float
+        ``sigmoid(-logit) = P(y = 0 | x)``, accurate even when ``probability`` rounds to 1.
+    claimed_logit : float
+        The logit the claimed probability would need (``log_odds(claimed_probability)``).
+    wrong_sign_probability : float or None
+        The source's own (wrong) formula evaluated, where the source wrote one; else None.
+    """
+
+    source: str
+    intercept: float
+    coefficients: tuple[float, ...]
+    features: tuple[float, ...]
+    claimed_probability: float
+    logit: float
+    probability: float
+    complement_probability: float
+    claimed_logit: float
+    wrong_sign_probability: float | None = None
+
+
+def _recompute_example(
+    source: str,
+    intercept: float,
+    coefficients: tuple[float, ...],
+    features: tuple[float, ...],
+    claimed_probability: float,
+    with_wrong_sign: bool,
+) -> WorkedExample:
+    example_logit = logit(coefficients, features, intercept)
+    return WorkedExample(
+        source=source,
+        intercept=intercept,
+        coefficients=coefficients,
+        features=features,
+        claimed_probability=claimed_probability,
+        logit=example_logit,
+        probability=sigmoid(example_logit),
+        complement_probability=sigmoid(-example_logit),
+        claimed_logit=log_odds(claimed_probability),
+        wrong_sign_probability=(
+            wrong_sign_probability(coefficients, features, intercept) if with_wrong_sign else None
+        ),
+    )
+
+
+def source000_example() -> WorkedExample:
+    """Source 000 §4.1: age 25, 10 purchases, 20 page views; the source claims P = 0.895.
+
+    Coefficients ``beta = (-2.5, 0.5, 1.2, 0.8)`` (intercept first) and features
+    ``x = (25, 10, 20)`` give the logit ``-2.5 + 12.5 + 12 + 16 = 38``, so
+    ``P = sigmoid(38) = 1 - 3.1e-17``, which is 1.0 in float64. The claimed 0.895 would need
+    a logit of about 2.14. The source's general formula, with the wrong sign, gives
+    ``1 / (1 + exp(2.5 + 40.5)) = sigmoid(-43)``, about 2.1e-19: wrong in the other
+    direction. (The source's numeric line writes the sign correctly and still prints 0.895.)
+
+    Both numbers are extreme because the features are raw counts and years: one feature
+    alone (0.5 × 25 = 12.5) saturates the sigmoid.
+    """
+    return _recompute_example(
+        source="000 §4.1",
+        intercept=-2.5,
+        coefficients=(0.5, 1.2, 0.8),
+        features=(25.0, 10.0, 20.0),
+        claimed_probability=0.895,
+        with_wrong_sign=True,
+    )
+
+
+def source003_example(female_code: int = 0) -> WorkedExample:
+    """Source 003, "举例说明": a 28-year-old woman with 8 page views; the source claims 0.384.
+
+    The source fits ``beta_0 = -4.5`` and ``beta = (0.5, 2.0, 1.5)`` for (age, gender, page
+    views) but never says how gender is coded. With ``female_code = 0`` the logit is
+    ``-4.5 + 0.5·28 + 2.0·0 + 1.5·8 = 21.5`` (P = 1 - 4.6e-10); with ``female_code = 1`` it is
+    23.5 (P = 1 - 6.2e-11). Either way P is essentially 1, not 0.384 (which needs a logit of
+    about -0.47), and the source's "predicted: no purchase" is the opposite of what its own
+    model says. Unscaled features saturate the logit again.
+
+    Parameters
+    ----------
+    female_code : {0, 1}
+        The value the gender feature takes for a woman.
+    """
+    if female_code not in (0, 1) or isinstance(female_code, bool):
+        raise ValueError(f"female_code must be 0 or 1, got {female_code!r}.")
+    return _recompute_example(
+        source="003 举例说明",
+        intercept=-4.5,
+        coefficients=(0.5, 2.0, 1.5),
+        features=(28.0, float(female_code), 8.0),
+        claimed_probability=0.384,
+        with_wrong_sign=False,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Input checks shared by the functions and the estimator
+# --------------------------------------------------------------------------------------
+def _check_feature_matrix(X, name: str = "X"):
+    """Return ``X`` as a float64 ndarray or CSR matrix of shape (n_samples, n_features)."""
+    if scipy.sparse.issparse(X):
+        matrix = scipy.sparse.csr_matrix(X, dtype=np.float64)
+        values = matrix.data
+    else:
+        try:
+            matrix = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a 2-D array of numbers (or a scipy sparse matrix).") from None
+        values = matrix
+    if matrix.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features), got shape {matrix.shape}. "
+            "For a single feature use X.reshape(-1, 1); for a single example, X.reshape(1, -1)."
+        )
+    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {matrix.shape}); it needs at least one row and one column.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or infinite values; impute or drop them before fitting.")
+    return matrix
+
+
+def _check_binary_labels(y, n_samples: int, name: str = "y") -> np.ndarray:
+    """Return ``y`` as a float64 vector of 0s and 1s with ``n_samples`` entries."""
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {labels.shape}.")
+    if labels.shape[0] != n_samples:
+        raise ValueError(f"X and {name} have different lengths: {n_samples} rows in X, {labels.shape[0]} labels.")
+    try:
+        labels = labels.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must hold the numbers 0 and 1, got dtype {labels.dtype}.") from None
+    if not np.all((labels == 0) | (labels == 1)):
+        found = np.unique(labels[np.isfinite(labels)])[:5]
+        raise ValueError(
+            f"{name} must be binary with values 0 and 1 only (found e.g. {found}); encode the classes as 0/1."
+        )
+    return labels
+
+
+def _check_parameters(w, b, n_features: int):
+    """Return ``w`` as a float64 vector of length ``n_features`` and ``b`` as float or None."""
+    weights = np.asarray(w, dtype=np.float64)
+    if weights.shape != (n_features,):
+        raise ValueError(f"w must have shape (n_features,) = ({n_features},), got {weights.shape}.")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("w contains NaN or infinite values.")
+    if b is None:
+        return weights, None
+    if not isinstance(b, numbers.Real) and not (np.ndim(b) == 0 and np.isrealobj(b)):
+        raise TypeError(f"b must be a real number or None (no intercept), got {type(b).__name__}.")
+    if not np.isfinite(b):
+        raise ValueError("b must be finite.")
+    return weights, float(b)
+
+
+def _check_l2(l2) -> float:
+    if not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+    return float(l2)
+
+
+def l2_from_C(C: float) -> float:
+    """Translate scikit-learn's ``C`` into this module's ``l2 = 1 / C`` (``C = inf`` gives 0).
+
+    scikit-learn minimises ``0.5 ||w||^2 + C · NLL``; this module minimises
+    ``NLL + (l2 / 2) ||w||^2``. The first is ``C`` times the second when ``l2 = 1 / C``.
+    """
+    if not isinstance(C, numbers.Real) or isinstance(C, bool) or np.isnan(C) or C <= 0:
+        raise ValueError(f"C must be a positive number (np.inf for no penalty), got {C!r}.")
+    return 0.0 if np.isinf(C) else 1.0 / float(C)
+
+
+# --------------------------------------------------------------------------------------
+# Loss, gradient and Hessian (unchecked cores, then checked public functions)
+# --------------------------------------------------------------------------------------
+def _logits(w: np.ndarray, b: float | None, X) -> np.ndarray:
+    """``X w + b``, shape (n_samples,); works for dense and sparse ``X``."""
+    scores = np.asarray(X @ w).ravel()
+    return scores if b is None else scores + b
+
+
+def _loss(w, b, X, y, l2) -> float:
+    z = _logits(w, b, X)
+    # log(1 + exp(z)) - y z is the two-term cross-entropy; logaddexp(0, z) = log(1 + exp(z))
+    # without overflow for large z.
+    per_example = np.logaddexp(0.0, z) - y * z
+    return float(per_example.sum() + 0.5 * l2 * (w @ w))
+
+
+def _gradient(w, b, X, y, l2) -> np.ndarray:
+    residuals = sigmoid(_logits(w, b, X)) - y  # p - y, shape (n_samples,)
+    grad_w = np.asarray(X.T @ residuals).ravel() + l2 * w
+    if b is None:
+        return grad_w
+    return np.append(grad_w, residuals.sum())  # the intercept is not penalised
+
+
+def _weighted_gram(X, weights: np.ndarray) -> np.ndarray:
+    """``X^T diag(weights) X`` as a dense (n_features, n_features) array."""
+    if scipy.sparse.issparse(X):
+        return np.asarray((X.T @ X.multiply(weights[:, None])).toarray())
+    return X.T @ (X * weights[:, None])
+
+
+def _hessian(w, b, X, y, l2) -> np.ndarray:
+    z = _logits(w, b, X)
+    # The diagonal of S, p (1 - p), shape (n_samples,). sigmoid(-z) is 1 - p without the
+    # cancellation that 1 - sigmoid(z) suffers when p is close to 1.
+    curvature = sigmoid(z) * sigmoid(-z)
+    n_features = w.shape[0]
+    h_ww = _weighted_gram(X, curvature) + l2 * np.eye(n_features)
+    if b is None:
+        return h_ww
+    h_wb = np.asarray(X.T @ curvature).ravel()  # shape (n_features,)
+    h_bb = curvature.sum()
+    return np.block([[h_ww, h_wb[:, None]], [h_wb[None, :], np.array([[h_bb]])]])
+
+
+def _check_problem(w, b, X, y, l2):
+    X = _check_feature_matrix(X)
+    y = _check_binary_labels(y, X.shape[0])
+    w, b = _check_parameters(w, b, X.shape[1])
+    return w, b, X, y, _check_l2(l2)
+
+
+def negative_log_likelihood(w, b, X, y, l2: float = 0.0) -> float:
+    """Penalised negative log-likelihood, summed over examples (natural log).
+
+    ``L(w, b) = sum_i [log(1 + exp(z_i)) - y_i z_i] + (l2 / 2) ||w||^2`` with ``z = X w + b``.
+
+    The sum, not the mean: then ``l2 = 1 / C`` makes the minimiser identical to
+    scikit-learn's ``LogisticRegression(C=C)``, and ``L`` with ``l2 = 0`` equals
+    ``n_samples * sklearn.metrics.log_loss(y, sigmoid(z))`` (up to log_loss's clipping).
+
+    Parameters
+    ----------
+    w : array_like, shape (n_features,)
+        Weights.
+    b : float or None
+        Intercept; ``None`` for a model without one.
+    X : array_like or scipy sparse matrix, shape (n_samples, n_features)
+        Features.
+    y : array_like, shape (n_samples,)
+        Labels, 0 or 1.
+    l2 : float, default 0.0
+        Strength of the L2 penalty on ``w`` (the intercept is never penalised).
+
+    Returns
+    -------
+    float
+    """
+    return _loss(*_check_problem(w, b, X, y, l2))
+
+
+def gradient(w, b, X, y, l2: float = 0.0) -> np.ndarray:
+    """Gradient of :func:`negative_log_likelihood` in closed form.
+
+    ``dL/dw = X^T (p - y) + l2 w`` and ``dL/db = sum_i (p_i - y_i)``, ``p = sigmoid(X w + b)``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_features + 1,), or (n_features,) when ``b`` is None
+        ``[dL/dw_1, ..., dL/dw_d, dL/db]``: weights first, intercept last.
+    """
+    return _gradient(*_check_problem(w, b, X, y, l2))
+
+
+def hessian(w, b, X, y, l2: float = 0.0) -> np.ndarray:
+    """Hessian of :func:`negative_log_likelihood` in closed form.
+
+    With ``S = diag(p (1 - p))``: ``[[X^T S X + l2 I, X^T S 1], [1^T S X, 1^T S 1]]``.
+    It is positive semi-definite (positive definite when ``l2 > 0`` or ``X`` has full column
+    rank), which is why the loss is convex and Newton's method works.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_features + 1, n_features + 1), or (n_features, n_features) when ``b`` is None
+        Rows and columns in the order ``[w_1, ..., w_d, b]``.
+    """
+    return _hessian(*_check_problem(w, b, X, y, l2))
+
+
+def finite_difference_gradient(f: Callable[[np.ndarray], float], params, eps: float = 1e-6) -> np.ndarray:
+    """Central-difference estimate of the gradient of ``f`` at ``params``.
+
+    ``g_j = (f(params + eps e_j) - f(params - eps e_j)) / (2 eps)``. The error is of order
+    ``eps^2`` (truncation) plus ``|f| · machine_eps / eps`` (rounding), so ``eps`` around
+    1e-6 suits float64 functions of moderate size. Costs ``2 · len(params)`` calls of ``f``.
+
+    Parameters
+    ----------
+    f : callable
+        Takes a float64 vector of the shape of ``params`` and returns a float.
+    params : array_like, shape (n_params,)
+        Where to evaluate the gradient.
+    eps : float, default 1e-6
+        Step size, > 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_params,)
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a callable taking a parameter vector, got {type(f).__name__}.")
+    point = _as_vector(params, "params")
+    if not isinstance(eps, numbers.Real) or not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"eps must be a positive number, got {eps!r}.")
+    estimate = np.empty_like(point)
+    for j in range(point.size):
+        step = np.zeros_like(point)
+        step[j] = eps
+        estimate[j] = (float(f(point + step)) - float(f(point - step))) / (2.0 * eps)
+    return estimate
+
+
+# --------------------------------------------------------------------------------------
+# The estimator
+# --------------------------------------------------------------------------------------
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    """Binary L2-penalised logistic regression, fitted by Newton's method or gradient descent.
+
+    It minimises the same objective as scikit-learn's ``LogisticRegression(C=C)``::
+
+        0.5 ||w||^2 + C · sum_i [log(1 + exp(z_i)) - y_i z_i],    z = X w + b
+
+    (``C = np.inf``: no penalty; the intercept is never penalised), so with tight
+    tolerances both give the same coefficients.
+
+    Parameters
+    ----------
+    C : float, default 1.0
+        Inverse penalty strength, > 0. Smaller means stronger shrinkage of ``w``.
+    solver : {"newton", "gd"}, default "newton"
+        ``"newton"``: Newton's method, which for this loss is *iteratively reweighted least
+        squares* (IRLS); each step solves ``H step = g`` and halves the step until the loss
+        decreases. Costs ``O(n_samples · n_features^2 + n_features^3)`` per step, so use it
+        for up to a few thousand features. ``"gd"``: plain full-batch gradient descent on the
+        loss divided by ``n_samples``, with a fixed ``learning_rate``.
+    fit_intercept : bool, default True
+        Whether to learn an intercept ``b``.
+    max_iter : int or None, default None
+        Iteration cap; None means 100 for Newton and 10 000 for gradient descent.
+    tol : float, default 1e-6
+        Stop when the largest absolute entry of the gradient of the *per-example* loss
+        (the gradient of ``NLL + (1 / (2C)) ||w||^2``, divided by ``n_samples``) is <= tol.
+    learning_rate : float, default 1.0
+        Step size for ``solver="gd"`` (ignored by Newton). 1.0 is safe for standardised
+        features; raw, large-valued features need a much smaller one (or, better, scaling).
+
+    Attributes
+    ----------
+    coef_ : numpy.ndarray, shape (1, n_features)
+    intercept_ : numpy.ndarray, shape (1,)
+        Zero when ``fit_intercept=False``.
+    classes_ : numpy.ndarray, shape (2,)
+        ``array([0, 1])``.
+    n_features_in_ : int
+    n_iter_ : int
+        Iterations run.
+    loss_history_ : list of float
+        The per-example objective ``(NLL + (1 / (2C)) ||w||^2) / n_samples`` at the start and
+        after every iteration (length ``n_iter_ + 1``). With ``C = inf`` this is the training
+        log-loss.
+
+    Notes
+    -----
+    On linearly separable data with ``C = inf`` the maximum-likelihood weights are
+    infinite; the gradient still shrinks towards zero, so the solver stops at large finite
+    weights. Use a finite ``C``.
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        *,
+        solver: str = "newton",
+        fit_intercept: bool = True,
+        max_iter: int | None = None,
+        tol: float = 1e-6,
+        learning_rate: float = 1.0,
+    ):
+        self.C = C
+        self.solver = solver
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+
+    # -- checks ------------------------------------------------------------------------
+    def _check_hyperparameters(self) -> tuple[float, int]:
+        """Validate the constructor arguments (scikit-learn style: at fit time)."""
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
+        l2 = l2_from_C(self.C)
+        max_iter = DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
+        if not isinstance(max_iter, numbers.Integral) or isinstance(max_iter, bool) or max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
+        if not isinstance(self.tol, numbers.Real) or not np.isfinite(self.tol) or self.tol < 0:
+            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
+        rate = self.learning_rate
+        if not isinstance(rate, numbers.Real) or not np.isfinite(rate) or rate <= 0:
+            raise ValueError(f"learning_rate must be a positive number, got {rate!r}.")
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}.")
+        return l2, int(max_iter)
+
+    def _check_is_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(
+                "This LogisticRegression instance is not fitted yet; call fit(X, y) before predicting."
+            )
+
+    def _check_predict_input(self, X):
+        self._check_is_fitted()
+        X = _check_feature_matrix(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_}."
+            )
+        return X
+
+    # -- fitting -----------------------------------------------------------------------
+    def fit(self, X, y) -> LogisticRegression:
+        """Fit the weights.
+
+        Parameters
+        ----------
+        X : array_like or scipy sparse matrix, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+            Labels 0 and 1 (both must occur).
+
+        Returns
+        -------
+        self
+        """
+        l2, max_iter = self._check_hyperparameters()
+        X = _check_feature_matrix(X)
+        y = _check_binary_labels(y, X.shape[0])
+        if np.unique(y).size < 2:
+            raise ValueError("y contains only one class; logistic regression needs both 0s and 1s.")
+        n_samples, n_features = X.shape
+
+        def split(theta: np.ndarray):
+            """theta = [w, b] (or just w without an intercept) -> (w, b or None)."""
+            return (theta[:-1], theta[-1]) if self.fit_intercept else (theta, None)
+
+        def per_example_loss(theta: np.ndarray) -> float:
+            return _loss(*split(theta), X, y, l2) / n_samples
+
+        # Start from w = 0, b = 0: every probability is 0.5 and the loss is log(2).
+        theta = np.zeros(n_features + 1 if self.fit_intercept else n_features)
+        loss_history = [per_example_loss(theta)]
+        grad = _gradient(*split(theta), X, y, l2)
+        n_iter = 0
+        # Dividing by n_samples makes tol mean the same for 100 or 100 000 examples.
+        while np.max(np.abs(grad)) / n_samples > self.tol and n_iter < max_iter:
+            if self.solver == "newton":
+                theta = self._newton_step(theta, grad, split, per_example_loss, X, y, l2)
+            else:
+                theta = theta - self.learning_rate * grad / n_samples
+            n_iter += 1
+            loss_history.append(per_example_loss(theta))
+            grad = _gradient(*split(theta), X, y, l2)
+
+        if np.max(np.abs(grad)) / n_samples > self.tol:
+            hint = (
+                "increase max_iter, standardise the features or adjust learning_rate"
+                if self.solver == "gd"
+                else "increase max_iter or use a finite C"
+            )
+            warnings.warn(
+                f"{self.solver!r} solver did not converge in {max_iter} iterations "
+                f"(tol={self.tol}); {hint}.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+
+        weights, intercept = split(theta)
+        self.coef_ = weights.reshape(1, -1).copy()
+        self.intercept_ = np.array([0.0 if intercept is None else intercept])
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = n_features
+        self.n_iter_ = n_iter
+        self.loss_history_ = loss_history
+        return self
+
+    @staticmethod
+    def _newton_step(theta, grad, split, per_example_loss, X, y, l2) -> np.ndarray:
+        """One damped Newton (IRLS) step: solve ``H step = grad``, halve until the loss drops."""
+        try:
+            step = np.linalg.solve(_hessian(*split(theta), X, y, l2), grad)
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                "The Hessian is singular, so Newton's method has no unique step: some features "
+                "are collinear (for example one-hot columns that add up to the intercept column). "
+                "Use a finite C, or drop the redundant column."
+            ) from None
+        current_loss = per_example_loss(theta)
+        step_size = 1.0
+        # The full step is right near the optimum; far from it (or on nearly separable data)
+        # it can overshoot, and halving restores a guaranteed decrease.
+        while per_example_loss(theta - step_size * step) > current_loss and step_size > 1e-10:
+            step_size /= 2.0
+        return theta - step_size * step
+
+    # -- predicting --------------------------------------------------------------------
+    def decision_function(self, X) -> np.ndarray:
+        """Logits ``X w + b``, shape (n_samples,)."""
+        X = self._check_predict_input(X)
+        return _logits(self.coef_.ravel(), float(self.intercept_[0]), X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, 2): column 0 is P(y=0), column 1 is P(y=1)."""
+        z = self.decision_function(X)
+        # sigmoid(-z) rather than 1 - sigmoid(z): accurate when P(y=1) is close to 1.
+        return np.column_stack([sigmoid(-z), sigmoid(z)])
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels 0/1, shape (n_samples,): 1 where the logit is > 0 (P(y=1) > 0.5)."""
+        return (self.decision_function(X) > 0).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------
+# The same model in PyTorch
+# --------------------------------------------------------------------------------------
+class TorchLogisticRegression(torch.nn.Module):
+    """Logistic regression as a PyTorch module: one ``Linear(n_features, 1)`` layer.
+
+    ``forward`` returns logits; pair it with ``torch.nn.BCEWithLogitsLoss`` (which applies the
+    sigmoid inside the loss in a numerically stable way), and apply ``torch.sigmoid`` only
+    when probabilities are wanted.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features.
+    fit_intercept : bool, default True
+        Whether the layer has a bias.
+    dtype : torch.dtype, default torch.float32
+        Parameter dtype. Use ``torch.float64`` to compare with the NumPy version.
+
+    Shapes
+    ------
+    input ``(batch, n_features)`` -> output ``(batch,)``.
+    """
+
+    def __init__(self, n_features: int, fit_intercept: bool = True, dtype: torch.dtype = torch.float32):
+        super().__init__()
+        if not isinstance(n_features, numbers.Integral) or isinstance(n_features, bool) or n_features < 1:
+            raise ValueError(f"n_features must be a positive integer, got {n_features!r}.")
+        self.linear = torch.nn.Linear(int(n_features), 1, bias=bool(fit_intercept), dtype=dtype)
+        # Start from zero like the NumPy solvers; the loss is convex, so the start only
+        # affects the path, and zeros make the fit independent of the random seed.
+        torch.nn.init.zeros_(self.linear.weight)
+        if self.linear.bias is not None:
+            torch.nn.init.zeros_(self.linear.bias)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits, shape (batch,), for features of shape (batch, n_features)."""
+        return self.linear(features).squeeze(-1)  # (batch, 1) -> (batch,)
+
+    @property
+    def coef_(self) -> np.ndarray:
+        """The weights as a NumPy array, shape (1, n_features), like scikit-learn's ``coef_``."""
+        return self.linear.weight.detach().cpu().numpy().copy()
+
+    @property
+    def intercept_(self) -> np.ndarray:
+        """The bias as a NumPy array, shape (1,) (zero without an intercept)."""
+        if self.linear.bias is None:
+            return np.zeros(1)
+        return self.linear.bias.detach().cpu().numpy().copy()
+
+    def load_coefficients(self, coef, intercept=None) -> TorchLogisticRegression:
+        """Copy weights in (for example from the NumPy model) so that outputs can be compared.
+
+        Parameters
+        ----------
+        coef : array_like, shape (n_features,) or (1, n_features)
+        intercept : float or array_like of shape (1,), optional
+            Required when the module has a bias, ignored otherwise.
+        """
+        weights = np.asarray(coef, dtype=np.float64).reshape(1, -1)
+        if weights.shape != tuple(self.linear.weight.shape):
+            raise ValueError(f"coef must have {self.linear.weight.shape[1]} entries, got {weights.size}.")
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.as_tensor(weights, dtype=self.linear.weight.dtype))
+            if self.linear.bias is not None:
+                if intercept is None:
+                    raise ValueError("intercept is required: this module has a bias.")
+                bias = np.asarray(intercept, dtype=np.float64).reshape(1)
+                self.linear.bias.copy_(torch.as_tensor(bias, dtype=self.linear.bias.dtype))
+        return self
+
+
+def fit_torch_logistic(
+    X,
+    y,
+    C: float = 1.0,
+    *,
+    fit_intercept: bool = True,
+    max_iter: int = 500,
+    tol: float = 1e-10,
+) -> TorchLogisticRegression:
+    """Fit :class:`TorchLogisticRegression` in float64 with L-BFGS on scikit-learn's objective.
+
+    Minimises ``(sum_i BCEWithLogits_i + (1 / (2C)) ||w||^2) / n_samples``, which is
+    scikit-learn's objective divided by ``C · n_samples``: same minimiser, but gradients of
+    order one, so that ``tol`` means the same for any dataset size. The bias is not
+    penalised.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        Dense features (convert a sparse matrix with ``X.toarray()`` first).
+    y : array_like, shape (n_samples,)
+        Labels 0/1.
+    C : float, default 1.0
+        Inverse penalty strength, > 0 (``np.inf``: no penalty).
+    fit_intercept : bool, default True
+    max_iter : int, default 500
+        Cap on L-BFGS iterations.
+    tol : float, default 1e-10
+        L-BFGS stops when the largest absolute gradient entry is <= tol.
+
+    Returns
+    -------
+    TorchLogisticRegression
+        In float64, on the CPU.
+    """
+    if scipy.sparse.issparse(X):
+        raise TypeError("fit_torch_logistic needs a dense X; call X.toarray() first if it fits in memory.")
+    X = _check_feature_matrix(X)
+    y = _check_binary_labels(y, X.shape[0])
+    l2 = l2_from_C(C)
+    if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
+    if not isinstance(tol, numbers.Real) or tol <= 0:
+        raise ValueError(f"tol must be a positive number, got {tol!r}.")
+
+    features = torch.as_tensor(X, dtype=torch.float64)
+    labels = torch.as_tensor(y, dtype=torch.float64)
+    n_samples = features.shape[0]
+    model = TorchLogisticRegression(features.shape[1], fit_intercept=fit_intercept, dtype=torch.float64)
+    bce_sum = torch.nn.BCEWithLogitsLoss(reduction="sum")
+    optimizer = torch.optim.LBFGS(
+        model.parameters(),
+        lr=1.0,
+        max_iter=int(max_iter),
+        tolerance_grad=float(tol),
+        tolerance_change=1e-15,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+    )
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        weights = model.linear.weight
+        objective = (bce_sum(model(features), labels) + 0.5 * l2 * (weights * weights).sum()) / n_samples
+        objective.backward()
+        return objective
+
+    optimizer.step(closure)
+    return model

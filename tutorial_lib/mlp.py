@@ -1,0 +1,77 @@
+"""A multi-layer perceptron that predicts a behaviour (click, purchase) from a feature vector.
+
+The model returns *logits*, not probabilities. Train it with
+``torch.nn.BCEWithLogitsLoss``, which combines the sigmoid and the cross-entropy in one
+numerically stable expression; apply ``torch.sigmoid`` only when probabilities are needed
+(:func:`tutorial_lib.training.predict_proba` does that). A final sigmoid layer followed by
+``BCELoss`` computes the same loss in theory, but in float32 the sigmoid rounds to exactly
+1 for logits above about 17 (and to 0 below about -104); ``BCELoss`` then has to clamp
+``log(0)`` to -100, so a confidently wrong example gets a capped loss and no gradient.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["BehaviourMLP"]
+
+
+class BehaviourMLP(nn.Module):
+    """Feed-forward network: (Linear -> ReLU -> Dropout) per hidden layer, then Linear to 1 logit.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input feature vector.
+    hidden_sizes : sequence of int, default (64, 32)
+        Width of each hidden layer. An empty sequence gives a single linear layer, which is
+        logistic regression.
+    dropout : float, default 0.2
+        Probability of zeroing a hidden unit during training, in [0, 1). Inactive in
+        ``model.eval()`` mode.
+
+    Shapes
+    ------
+    ``forward(features)``: ``(batch, n_features)`` float32 -> ``(batch,)`` float32 logits.
+
+    Examples
+    --------
+    >>> model = BehaviourMLP(n_features=10)
+    >>> model(torch.zeros(4, 10)).shape
+    torch.Size([4])
+    """
+
+    def __init__(self, n_features: int, hidden_sizes: Sequence[int] = (64, 32), dropout: float = 0.2):
+        super().__init__()
+        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
+            raise ValueError(f"n_features must be a positive integer, got {n_features!r}.")
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(f"hidden_sizes must be a sequence of positive integers, got {hidden_sizes!r}.")
+        for size in hidden_sizes:
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                raise ValueError(f"hidden_sizes must contain positive integers, got {list(hidden_sizes)!r}.")
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}.")
+
+        self.n_features = int(n_features)
+        self.hidden_sizes = tuple(int(size) for size in hidden_sizes)
+        layers: list[nn.Module] = []
+        width_in = self.n_features
+        for width_out in self.hidden_sizes:
+            layers += [nn.Linear(width_in, width_out), nn.ReLU(), nn.Dropout(float(dropout))]
+            width_in = width_out
+        self.hidden = nn.Sequential(*layers)  # (batch, n_features) -> (batch, width_in)
+        self.output = nn.Linear(width_in, 1)  # (batch, width_in) -> (batch, 1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (batch,) for ``features`` of shape (batch, n_features)."""
+        if features.ndim != 2 or features.shape[1] != self.n_features:
+            raise ValueError(
+                f"features must have shape (batch, {self.n_features}), got {tuple(features.shape)}."
+            )
+        hidden_activations = self.hidden(features)  # (batch, hidden_sizes[-1])
+        return self.output(hidden_activations).squeeze(-1)  # (batch, 1) -> (batch,)

@@ -1,0 +1,399 @@
+"""Train / validation / test splits that do not leak.
+
+A split leaks when the model sees, during training, something it will be tested on: a user's
+future ratings, a time period after the test period, or the very same review text. Each
+function here removes one kind of leak:
+
+- :func:`leave_last_out`: per user, the most recent interactions are the test set (for
+  sequence models, which predict a user's next item from their history).
+- :func:`temporal_split`: one global cut-off time; everything before it trains, everything
+  after it tests (for click / like prediction, where the model is deployed on the future).
+- :func:`deduplicate_reviews`: drop repeated review texts (and texts whose copies disagree on
+  the label) before any split of the review corpora.
+- :func:`stratified_split`: a random split that keeps the label ratio (and optionally the
+  category mix) the same in every part; it refuses frames that still hold duplicate texts.
+
+Every function returns new frames and leaves its input unchanged. Rows keep their original
+index, so a row of a split can be traced back to the input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from tutorial_lib.runtime import get_seed
+
+__all__ = [
+    "DeduplicationReport",
+    "deduplicate_reviews",
+    "leave_last_out",
+    "normalise_review_text",
+    "stratified_split",
+    "temporal_split",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks shared by the splitters
+# ---------------------------------------------------------------------------------------------
+def _check_frame(frame, argument: str, columns: list[str]) -> None:
+    """Raise unless ``frame`` is a non-empty DataFrame holding every name in ``columns``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{argument} must be a pandas DataFrame, got {type(frame).__name__}.")
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{argument} has no column(s) {missing}; its columns are {list(frame.columns)}. "
+            f"Pass the right column names as arguments."
+        )
+    if len(frame) == 0:
+        raise ValueError(f"{argument} is empty; there is nothing to split.")
+
+
+def _check_fractions(test_fraction, valid_fraction) -> None:
+    """Raise unless 0 < test_fraction < 1, 0 <= valid_fraction < 1 and their sum is < 1."""
+    for name, value, low_allowed in (("test_fraction", test_fraction, False), ("valid_fraction", valid_fraction, True)):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or math.isnan(value):
+            raise TypeError(f"{name} must be a number, got {value!r}.")
+        in_range = (0 <= value < 1) if low_allowed else (0 < value < 1)
+        if not in_range:
+            bounds = "0 <= valid_fraction < 1" if low_allowed else "0 < test_fraction < 1"
+            raise ValueError(f"{name} must satisfy {bounds}, got {value}.")
+    if test_fraction + valid_fraction >= 1:
+        raise ValueError(
+            f"test_fraction + valid_fraction must be below 1 so that rows are left to train on, "
+            f"got {test_fraction} + {valid_fraction}."
+        )
+
+
+def _as_split_tuple(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, valid_fraction: float):
+    """(train, test) when no validation set was asked for, else (train, valid, test)."""
+    if valid_fraction == 0:
+        return train, test
+    return train, valid, test
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-user: leave the last interactions out
+# ---------------------------------------------------------------------------------------------
+def leave_last_out(
+    ratings: pd.DataFrame,
+    n_test: int = 1,
+    user_col: str = "user_id",
+    time_col: str = "timestamp",
+    tie_col: str | None = "item_id",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Put each user's last ``n_test`` interactions in the test set, the rest in training.
+
+    Parameters
+    ----------
+    ratings:
+        One row per interaction, shape ``(n_interactions, n_columns)``.
+    n_test:
+        Interactions per user moved to the test set (a positive int).
+    user_col, time_col:
+        Columns holding the user id and the time of the interaction.
+    tie_col:
+        Column that orders interactions of one user at the same time (default ``"item_id"``:
+        among equal timestamps the larger item id counts as later). ``None`` keeps the input's
+        row order for ties.
+
+    Returns
+    -------
+    train, test : pandas.DataFrame
+        Rows sorted by ``(user, time, tie)``; the original index is kept. A user with
+        ``n_test`` interactions or fewer stays entirely in ``train`` (there would be no history
+        left to learn from). For every user, the latest time in ``train`` is at or before the
+        earliest time in ``test`` (equal only for ties at the boundary).
+    """
+    columns = [user_col, time_col] + ([tie_col] if tie_col is not None else [])
+    _check_frame(ratings, "ratings", columns)
+    if not isinstance(n_test, (int, np.integer)) or isinstance(n_test, bool) or n_test < 1:
+        raise ValueError(f"n_test must be a positive int, got {n_test!r}.")
+    # A stable sort keeps the input order among rows that agree on every sort column.
+    ordered = ratings.sort_values(columns, kind="mergesort")
+    by_user = ordered.groupby(user_col, sort=False)
+    position_from_end = by_user.cumcount(ascending=False)  # 0 for each user's latest row
+    history_length = by_user[user_col].transform("size")
+    is_test = (position_from_end < n_test) & (history_length > n_test)
+    return ordered.loc[~is_test.to_numpy()], ordered.loc[is_test.to_numpy()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Global time cut-off
+# ---------------------------------------------------------------------------------------------
+def temporal_split(
+    frame: pd.DataFrame,
+    test_fraction: float = 0.2,
+    valid_fraction: float = 0.0,
+    time_col: str = "timestamp",
+):
+    """Split at global cut-off times: the past trains, the future validates and tests.
+
+    The test set starts at the time ``t_test`` of the row at position
+    ``n - round(test_fraction * n)`` in time order, and holds every row with time
+    ``>= t_test``. Rows that share the cut-off time all go to the *later* split, so the test
+    set can be a little larger than asked; no row of an earlier split shares a time with a
+    row of a later one. The validation set (if asked for) is cut the same way from the rows
+    before ``t_test``.
+
+    Parameters
+    ----------
+    frame:
+        One row per event, shape ``(n_rows, n_columns)``.
+    test_fraction:
+        Target share of rows in the test set, ``0 < test_fraction < 1``.
+    valid_fraction:
+        Target share of rows in the validation set (``0``: no validation set).
+    time_col:
+        Column holding the event time (numbers or datetimes).
+
+    Returns
+    -------
+    (train, test) or (train, valid, test) : tuple of pandas.DataFrame
+        Rows in their input order, original index kept. Every time in ``train`` is strictly
+        earlier than every time in ``valid``, which are strictly earlier than every time in
+        ``test``.
+
+    Raises
+    ------
+    ValueError
+        If a part would be empty (too few rows, or too many sharing one time).
+    """
+    _check_frame(frame, "frame", [time_col])
+    _check_fractions(test_fraction, valid_fraction)
+    times = frame[time_col]
+    if times.isna().any():
+        raise ValueError(f"Column {time_col!r} holds {int(times.isna().sum())} missing times; drop or fill them first.")
+    n_rows = len(frame)
+    n_test = round(test_fraction * n_rows)
+    n_later = round((test_fraction + valid_fraction) * n_rows)  # rows in valid + test
+    if n_test == 0 or n_later >= n_rows or (valid_fraction > 0 and n_later == n_test):
+        raise ValueError(
+            f"frame has {n_rows} rows: too few for test_fraction={test_fraction} and "
+            f"valid_fraction={valid_fraction} to give every part at least one row."
+        )
+    sorted_times = np.sort(times.to_numpy())
+    test_start = sorted_times[n_rows - n_test]
+    valid_start = sorted_times[n_rows - n_later]  # equals test_start when there is no valid part
+    is_test = (times >= test_start).to_numpy()
+    is_valid = ((times >= valid_start) & (times < test_start)).to_numpy()
+    is_train = ~(is_test | is_valid)
+    parts = {"train": is_train, "test": is_test} | ({"valid": is_valid} if valid_fraction > 0 else {})
+    empty = [name for name, mask in parts.items() if not mask.any()]
+    if empty:
+        raise ValueError(
+            f"The {' and '.join(empty)} part(s) would be empty: too many rows share the cut-off "
+            f"time in column {time_col!r}. Use a different fraction or a finer time column."
+        )
+    return _as_split_tuple(frame.loc[is_train], frame.loc[is_valid], frame.loc[is_test], valid_fraction)
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicate review texts
+# ---------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class DeduplicationReport:
+    """What :func:`deduplicate_reviews` removed.
+
+    Attributes
+    ----------
+    rows_in, rows_out:
+        Rows before and after.
+    conflicting_texts:
+        Distinct texts whose copies carry different labels.
+    conflicting_rows_dropped:
+        Rows removed because their text is one of those (every copy is removed).
+    duplicate_rows_dropped:
+        Further copies of a text (all with the same label) removed; the first is kept.
+    cross_corpus_texts:
+        Distinct texts found in more than one corpus (``0`` when there is no corpus column).
+    """
+
+    rows_in: int
+    rows_out: int
+    conflicting_texts: int
+    conflicting_rows_dropped: int
+    duplicate_rows_dropped: int
+    cross_corpus_texts: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rows_in:,} rows -> {self.rows_out:,}: dropped {self.duplicate_rows_dropped:,} repeated "
+            f"copies and {self.conflicting_rows_dropped:,} rows of {self.conflicting_texts:,} texts whose "
+            f"copies disagree on the label; {self.cross_corpus_texts:,} texts appear in more than one corpus."
+        )
+
+
+def normalise_review_text(texts: pd.Series) -> pd.Series:
+    """The key two reviews are compared on: the text without surrounding whitespace or U+FEFF.
+
+    ``load_reviews`` already removes byte-order marks; they are removed here too so that frames
+    built another way compare the same.
+    """
+    return texts.astype("string").str.replace("\ufeff", "", regex=False).str.strip()
+
+
+def deduplicate_reviews(
+    frame: pd.DataFrame,
+    text_col: str = "text",
+    label_col: str = "label",
+    corpus_col: str | None = "corpus",
+    return_report: bool = False,
+):
+    """Keep one row per review text, and drop texts whose copies disagree on the label.
+
+    Texts are compared after :func:`normalise_review_text` (whitespace at either end and
+    byte-order marks ignored), inside a corpus and across corpora. The rules:
+
+    1. A text whose copies carry different labels is ambiguous: every copy is dropped
+       (keeping one would pick a label at random).
+    2. Of the other repeated texts the first row, in frame order, is kept. When corpora are
+       concatenated as ``online_shopping_10_cats, waimai_10k, ChnSentiCorp_htl_all`` the
+       5,573 hotel reviews shared by the first and last are kept as online-shopping rows.
+
+    Parameters
+    ----------
+    frame:
+        Reviews, shape ``(n_reviews, n_columns)``, e.g. one or more ``load_reviews`` frames
+        concatenated.
+    text_col, label_col:
+        Columns holding the review text and its label.
+    corpus_col:
+        Column naming the corpus, used only to count texts shared between corpora (``None``
+        or a missing column: not counted).
+    return_report:
+        Also return a :class:`DeduplicationReport`.
+
+    Returns
+    -------
+    pandas.DataFrame, or (pandas.DataFrame, DeduplicationReport)
+        The kept rows in input order, original index kept.
+    """
+    _check_frame(frame, "frame", [text_col, label_col])
+    if frame[text_col].isna().any():
+        raise ValueError(f"Column {text_col!r} holds missing texts; drop them first (load_reviews does).")
+    key = normalise_review_text(frame[text_col])
+    labels_per_text = frame[label_col].groupby(key.to_numpy()).nunique()
+    conflicting = labels_per_text.index[labels_per_text.to_numpy() > 1]
+    is_conflicting = key.isin(conflicting).to_numpy()
+    is_repeat = key.duplicated(keep="first").to_numpy() & ~is_conflicting
+    kept = frame.loc[~is_conflicting & ~is_repeat]
+
+    cross_corpus_texts = 0
+    if corpus_col is not None and corpus_col in frame.columns:
+        corpora_per_text = frame[corpus_col].groupby(key.to_numpy()).nunique()
+        cross_corpus_texts = int((corpora_per_text > 1).sum())
+    if not return_report:
+        return kept
+    report = DeduplicationReport(
+        rows_in=len(frame),
+        rows_out=len(kept),
+        conflicting_texts=len(conflicting),
+        conflicting_rows_dropped=int(is_conflicting.sum()),
+        duplicate_rows_dropped=int(is_repeat.sum()),
+        cross_corpus_texts=cross_corpus_texts,
+    )
+    return kept, report
+
+
+# ---------------------------------------------------------------------------------------------
+# Random split stratified by label
+# ---------------------------------------------------------------------------------------------
+def _strata(frame: pd.DataFrame, label_col: str, category_col: str | None) -> np.ndarray:
+    """One stratum name per row: the label, or "label|category" when a category is given."""
+    strata = frame[label_col].astype(str)
+    if category_col is not None:
+        strata = strata + "|" + frame[category_col].astype(str)
+    return strata.to_numpy()
+
+
+def _check_strata_large_enough(strata: np.ndarray, argument_hint: str) -> None:
+    """scikit-learn needs two rows of each stratum to put one on each side of a split."""
+    names, counts = np.unique(strata, return_counts=True)
+    too_small = names[counts < 2]
+    if len(too_small):
+        raise ValueError(
+            f"Stratum {too_small[0]!r} has a single row, so it cannot appear on both sides of the "
+            f"split. {argument_hint}"
+        )
+
+
+def stratified_split(
+    frame: pd.DataFrame,
+    label_col: str = "label",
+    test_fraction: float = 0.2,
+    valid_fraction: float = 0.0,
+    seed: int | None = None,
+    category_col: str | None = None,
+    text_col: str | None = "text",
+):
+    """Random split with the same label ratio (and category mix) in every part.
+
+    Uses :func:`sklearn.model_selection.train_test_split` with ``stratify=``: first the test
+    set is drawn from all rows, then the validation set from the rest.
+
+    Parameters
+    ----------
+    frame:
+        Rows to split, shape ``(n_rows, n_columns)``.
+    label_col:
+        Column whose value ratio every part keeps.
+    test_fraction, valid_fraction:
+        Shares of all rows for test and validation (``valid_fraction=0``: no validation set).
+    seed:
+        Seed of the shuffle (default: :func:`tutorial_lib.runtime.get_seed`). The same seed
+        gives the same split.
+    category_col:
+        Also stratify by this column (strata are label x category pairs), e.g. ``"category"``
+        so every product category keeps its share in every part.
+    text_col:
+        Column of review texts. The frame must hold no duplicate texts (compared as in
+        :func:`deduplicate_reviews`), or the same review could land in train and test. ``None``
+        skips the check (for frames without text).
+
+    Returns
+    -------
+    (train, test) or (train, valid, test) : tuple of pandas.DataFrame
+        Rows in their input order, original index kept.
+
+    Raises
+    ------
+    ValueError
+        If ``text_col`` holds duplicates (run :func:`deduplicate_reviews` first), or a stratum
+        has too few rows.
+    """
+    columns = [label_col] + [c for c in (category_col, text_col) if c is not None]
+    _check_frame(frame, "frame", columns)
+    _check_fractions(test_fraction, valid_fraction)
+    seed = get_seed() if seed is None else seed
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {seed!r}.")
+    if text_col is not None:
+        n_duplicates = int(normalise_review_text(frame[text_col]).duplicated().sum())
+        if n_duplicates:
+            raise ValueError(
+                f"frame holds {n_duplicates} rows whose {text_col!r} repeats an earlier row; the same "
+                f"text could land in both train and test. Call deduplicate_reviews(frame) first."
+            )
+    strata = _strata(frame, label_col, category_col)
+    hint = "Stratify by fewer columns (category_col=None) or merge rare categories."
+    _check_strata_large_enough(strata, hint)
+
+    positions = np.arange(len(frame))
+    rest, test = train_test_split(positions, test_size=test_fraction, stratify=strata, random_state=seed)
+    valid = np.array([], dtype=positions.dtype)
+    if valid_fraction > 0:
+        _check_strata_large_enough(strata[rest], hint)
+        # valid_fraction is a share of all rows; of the remaining rows it is a larger share.
+        share_of_rest = valid_fraction / (1 - test_fraction)
+        rest, valid = train_test_split(rest, test_size=share_of_rest, stratify=strata[rest], random_state=seed)
+    # Sorting the positions returns every part in the input's row order.
+    train_part, valid_part, test_part = (frame.iloc[np.sort(part)] for part in (rest, valid, test))
+    return _as_split_tuple(train_part, valid_part, test_part, valid_fraction)
