@@ -264,7 +264,7 @@ def test_gradient_descent_warns_when_it_stops_early(problem):
     ("kwargs", "fit_args", "error", "message"),
     [
         ({}, (np.zeros(5), np.zeros(5)), ValueError, "X must be 2-D"),
-        ({}, (np.zeros((4, 2)), np.array([0, 1, 2, 1])), ValueError, "y must be binary"),
+        ({}, (np.zeros((4, 2)), np.array([0, 1, 2, 1])), ValueError, "y must contain only 0 and 1"),
         ({}, (np.zeros((4, 2)), np.array([0, 1, 1])), ValueError, "different lengths"),
         ({}, (np.array([[0.0, np.nan], [1.0, 2.0]]), np.array([0, 1])), ValueError, "NaN"),
         ({}, (np.array([[0.0, np.inf], [1.0, 2.0]]), np.array([0, 1])), ValueError, "X contains NaN or infinite"),

@@ -112,7 +112,7 @@ def test_leave_last_out_validates_input():
     ratings = random_ratings(seed=0)
     with pytest.raises(ValueError, match="n_test must be a positive int"):
         leave_last_out(ratings, n_test=0)
-    with pytest.raises(ValueError, match=r"no column\(s\) \['when'\]"):
+    with pytest.raises(ValueError, match=r"missing required column\(s\) \['when'\]"):
         leave_last_out(ratings, time_col="when")
     with pytest.raises(TypeError, match="pandas DataFrame"):
         leave_last_out(ratings.to_numpy())
@@ -224,7 +224,7 @@ def test_deduplicate_returns_only_the_frame_by_default(fixture_reviews):
 
 
 def test_deduplicate_validates_input(fixture_reviews):
-    with pytest.raises(ValueError, match=r"no column\(s\) \['review'\]"):
+    with pytest.raises(ValueError, match=r"missing required column\(s\) \['review'\]"):
         deduplicate_reviews(fixture_reviews, text_col="review")
     with_missing = fixture_reviews.astype({"text": object})
     with_missing.loc[0, "text"] = None
@@ -286,7 +286,7 @@ def test_stratified_split_by_category_and_seed():
 
 def test_stratified_split_validates_input():
     frame = random_reviews(seed=3, n_rows=50)
-    with pytest.raises(ValueError, match=r"no column\(s\) \['stars'\]"):
+    with pytest.raises(ValueError, match=r"missing required column\(s\) \['stars'\]"):
         stratified_split(frame, label_col="stars")
     with pytest.raises(ValueError, match="test_fraction"):
         stratified_split(frame, test_fraction=1.0)

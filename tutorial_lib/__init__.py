@@ -5,13 +5,16 @@ Modules (each holds one kind of thing):
 - ``runtime``: run profiles (quick / full), device and seeds; ``start_notebook``.
 - ``colab``: the first cell every notebook shares, and its check.
 - ``plotting``: matplotlib helpers, including a font that can draw Chinese.
+- ``similarity``: cosine similarity between users or items (collaborative filtering).
 - ``datasets``: download, checksum, cache and load the public datasets.
 - ``splits``: train/test splits that do not leak.
 - ``text``: Chinese text normalisation, jieba segmentation, keywords, vocabularies.
 - ``features``: user, item and text features for behaviour prediction.
 - ``logistic``: logistic regression from scratch (gradient descent, Newton/IRLS).
 - ``metrics``: evaluation metrics, one function each.
+- ``mlp``: the multilayer-perceptron behaviour predictor.
 - ``training``: the small PyTorch training loop the chapters share.
+- ``validation``: the input checks every public function uses.
 
 Heavy dependencies (torch, transformers) are imported by the modules that need them, not here.
 """

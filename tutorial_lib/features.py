@@ -43,6 +43,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from tutorial_lib.text import tokenize_for_model
+from tutorial_lib.validation import require_columns
 
 __all__ = [
     "BEHAVIOUR_INPUT_COLUMNS",
@@ -64,18 +65,6 @@ __all__ = [
 
 #: Label given to a missing category value (for example an unknown gender) before one-hot coding.
 MISSING_LABEL = "missing"
-
-
-def _require_columns(frame: object, name: str, columns: Iterable[str], hint: str = "") -> pd.DataFrame:
-    """Raise a clear error when ``frame`` is not a DataFrame or lacks some of ``columns``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name} is missing required column(s) {missing}; it has {list(frame.columns)}.{hint}"
-        )
-    return frame
 
 
 def _is_int_at_least(value: object, minimum: int) -> bool:
@@ -149,9 +138,9 @@ def join_interactions(
         If a required column is missing, if ``users`` / ``items`` repeat a key, or if a rating
         refers to a user or item that is not in its table.
     """
-    _require_columns(ratings, "ratings", RATING_COLUMNS)
-    _require_columns(users, "users", USER_FEATURE_COLUMNS)
-    _require_columns(items, "items", ITEM_FEATURE_COLUMNS)
+    require_columns(ratings, "ratings", RATING_COLUMNS)
+    require_columns(users, "users", USER_FEATURE_COLUMNS)
+    require_columns(items, "items", ITEM_FEATURE_COLUMNS)
     if isinstance(like_threshold, bool) or not isinstance(like_threshold, (int, float, np.number)):
         raise TypeError(f"like_threshold must be a number, got {type(like_threshold).__name__}.")
     _check_unique_keys(users, "users", "user_id")
@@ -402,7 +391,7 @@ def item_popularity(train_ratings: pd.DataFrame, item_ids: Iterable | None = Non
         int64 counts indexed by ``item_id``, named ``"popularity"``. Models usually take
         ``numpy.log1p`` of it, because a few blockbusters have hundreds of times the median count.
     """
-    _require_columns(train_ratings, "train_ratings", ["item_id"])
+    require_columns(train_ratings, "train_ratings", ["item_id"])
     counts = train_ratings["item_id"].value_counts().sort_index()
     if item_ids is not None:
         wanted = pd.Index(pd.unique(_as_series(item_ids, "item_ids").to_numpy()))
@@ -673,7 +662,7 @@ class BehaviourFeatures(TransformerMixin, BaseEstimator):
     # -- validation --------------------------------------------------------------------------
 
     def _check_frame(self, frame: object) -> pd.DataFrame:
-        return _require_columns(
+        return require_columns(
             frame,
             "frame",
             BEHAVIOUR_INPUT_COLUMNS,

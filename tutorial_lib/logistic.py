@@ -62,6 +62,8 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
+from tutorial_lib.validation import as_feature_matrix, as_label_vector
+
 __all__ = [
     "sigmoid",
     "log_odds",
@@ -320,48 +322,6 @@ def source003_example(female_code: int = 0) -> WorkedExample:
 # --------------------------------------------------------------------------------------
 # Input checks shared by the functions and the estimator
 # --------------------------------------------------------------------------------------
-def _check_feature_matrix(X, name: str = "X"):
-    """Return ``X`` as a float64 ndarray or CSR matrix of shape (n_samples, n_features)."""
-    if scipy.sparse.issparse(X):
-        matrix = scipy.sparse.csr_matrix(X, dtype=np.float64)
-        values = matrix.data
-    else:
-        try:
-            matrix = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a 2-D array of numbers (or a scipy sparse matrix).") from None
-        values = matrix
-    if matrix.ndim != 2:
-        raise ValueError(
-            f"{name} must be 2-D with shape (n_samples, n_features), got shape {matrix.shape}. "
-            "For a single feature use X.reshape(-1, 1); for a single example, X.reshape(1, -1)."
-        )
-    if matrix.shape[0] == 0 or matrix.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {matrix.shape}); it needs at least one row and one column.")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} contains NaN or infinite values; impute or drop them before fitting.")
-    return matrix
-
-
-def _check_binary_labels(y, n_samples: int, name: str = "y") -> np.ndarray:
-    """Return ``y`` as a float64 vector of 0s and 1s with ``n_samples`` entries."""
-    labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {labels.shape}.")
-    if labels.shape[0] != n_samples:
-        raise ValueError(f"X and {name} have different lengths: {n_samples} rows in X, {labels.shape[0]} labels.")
-    try:
-        labels = labels.astype(np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must hold the numbers 0 and 1, got dtype {labels.dtype}.") from None
-    if not np.all((labels == 0) | (labels == 1)):
-        found = np.unique(labels[np.isfinite(labels)])[:5]
-        raise ValueError(
-            f"{name} must be binary with values 0 and 1 only (found e.g. {found}); encode the classes as 0/1."
-        )
-    return labels
-
-
 def _check_parameters(w, b, n_features: int):
     """Return ``w`` as a float64 vector of length ``n_features`` and ``b`` as float or None."""
     weights = np.asarray(w, dtype=np.float64)
@@ -442,8 +402,8 @@ def _hessian(w, b, X, y, l2) -> np.ndarray:
 
 
 def _check_problem(w, b, X, y, l2):
-    X = _check_feature_matrix(X)
-    y = _check_binary_labels(y, X.shape[0])
+    X = as_feature_matrix(X)
+    y = as_label_vector(y, X.shape[0])
     w, b = _check_parameters(w, b, X.shape[1])
     return w, b, X, y, _check_l2(l2)
 
@@ -637,7 +597,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _check_predict_input(self, X):
         self._check_is_fitted()
-        X = _check_feature_matrix(X)
+        X = as_feature_matrix(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but this model was fitted with {self.n_features_in_}."
@@ -659,8 +619,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self
         """
         l2, max_iter = self._check_hyperparameters()
-        X = _check_feature_matrix(X)
-        y = _check_binary_labels(y, X.shape[0])
+        X = as_feature_matrix(X)
+        y = as_label_vector(y, X.shape[0])
         if np.unique(y).size < 2:
             raise ValueError("y contains only one class; logistic regression needs both 0s and 1s.")
         n_samples, n_features = X.shape
@@ -855,8 +815,8 @@ def fit_torch_logistic(
     """
     if scipy.sparse.issparse(X):
         raise TypeError("fit_torch_logistic needs a dense X; call X.toarray() first if it fits in memory.")
-    X = _check_feature_matrix(X)
-    y = _check_binary_labels(y, X.shape[0])
+    X = as_feature_matrix(X)
+    y = as_label_vector(y, X.shape[0])
     l2 = l2_from_C(C)
     if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")

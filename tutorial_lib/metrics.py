@@ -29,6 +29,8 @@ import numbers
 
 import numpy as np
 
+from tutorial_lib.validation import as_label_vector, as_score_vector, check_same_length
+
 __all__ = [
     "accuracy",
     "precision",
@@ -52,56 +54,17 @@ TIE_RULES = ("pessimistic", "average")
 # --------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------
-def _check_binary(values, name: str) -> np.ndarray:
-    """Return a 1-D int64 array of 0s and 1s, or raise naming ``name``."""
-    array = np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {array.shape}.")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty.")
-    if array.dtype.kind not in "biuf" or not np.all((array == 0) | (array == 1)):
-        raise ValueError(f"{name} must contain only 0 and 1 (binary labels); encode the classes as 0/1.")
-    return array.astype(np.int64)
-
-
-def _check_scores(values, name: str, *, probabilities: bool) -> np.ndarray:
-    """Return a 1-D float64 array of finite scores (in [0, 1] if ``probabilities``)."""
-    array = np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {array.shape}.")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty.")
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}.")
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    if probabilities and (array.min() < 0 or array.max() > 1):
-        raise ValueError(
-            f"{name} must be probabilities in [0, 1] (found values from {array.min():g} to {array.max():g}); "
-            "apply a sigmoid to logits first."
-        )
-    return array
-
-
-def _check_same_length(first: np.ndarray, second: np.ndarray, first_name: str, second_name: str) -> None:
-    if first.shape[0] != second.shape[0]:
-        raise ValueError(
-            f"{first_name} and {second_name} must have the same length, got {first.shape[0]} and {second.shape[0]}."
-        )
-
-
 def _labels_and_predictions(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
-    labels = _check_binary(y_true, "y_true")
-    predictions = _check_binary(y_pred, "y_pred")
-    _check_same_length(labels, predictions, "y_true", "y_pred")
+    labels = as_label_vector(y_true, name="y_true", dtype=np.int64)
+    predictions = as_label_vector(y_pred, name="y_pred", dtype=np.int64)
+    check_same_length(labels, predictions, "y_true", "y_pred")
     return labels, predictions
 
 
 def _labels_and_scores(y_true, y_score, *, probabilities: bool) -> tuple[np.ndarray, np.ndarray]:
-    labels = _check_binary(y_true, "y_true")
-    scores = _check_scores(y_score, "y_score", probabilities=probabilities)
-    _check_same_length(labels, scores, "y_true", "y_score")
+    labels = as_label_vector(y_true, name="y_true", dtype=np.int64)
+    scores = as_score_vector(y_score, "y_score", probabilities=probabilities)
+    check_same_length(labels, scores, "y_true", "y_score")
     return labels, scores
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from tutorial_lib.runtime import get_seed
+from tutorial_lib.validation import require_columns
 
 __all__ = [
     "DeduplicationReport",
@@ -42,20 +43,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Input checks shared by the splitters
 # ---------------------------------------------------------------------------------------------
-def _check_frame(frame, argument: str, columns: list[str]) -> None:
-    """Raise unless ``frame`` is a non-empty DataFrame holding every name in ``columns``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{argument} must be a pandas DataFrame, got {type(frame).__name__}.")
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{argument} has no column(s) {missing}; its columns are {list(frame.columns)}. "
-            f"Pass the right column names as arguments."
-        )
-    if len(frame) == 0:
-        raise ValueError(f"{argument} is empty; there is nothing to split.")
-
-
 def _check_fractions(test_fraction, valid_fraction) -> None:
     """Raise unless 0 < test_fraction < 1, 0 <= valid_fraction < 1 and their sum is < 1."""
     for name, value, low_allowed in (("test_fraction", test_fraction, False), ("valid_fraction", valid_fraction, True)):
@@ -113,7 +100,7 @@ def leave_last_out(
         earliest time in ``test`` (equal only for ties at the boundary).
     """
     columns = [user_col, time_col] + ([tie_col] if tie_col is not None else [])
-    _check_frame(ratings, "ratings", columns)
+    require_columns(ratings, "ratings", columns, allow_empty=False, hint=" Pass the right column names as arguments.")
     if not isinstance(n_test, (int, np.integer)) or isinstance(n_test, bool) or n_test < 1:
         raise ValueError(f"n_test must be a positive int, got {n_test!r}.")
     # A stable sort keeps the input order among rows that agree on every sort column.
@@ -166,7 +153,7 @@ def temporal_split(
     ValueError
         If a part would be empty (too few rows, or too many sharing one time).
     """
-    _check_frame(frame, "frame", [time_col])
+    require_columns(frame, "frame", [time_col], allow_empty=False, hint=" Pass the right column names as arguments.")
     _check_fractions(test_fraction, valid_fraction)
     times = frame[time_col]
     if times.isna().any():
@@ -276,7 +263,7 @@ def deduplicate_reviews(
     pandas.DataFrame, or (pandas.DataFrame, DeduplicationReport)
         The kept rows in input order, original index kept.
     """
-    _check_frame(frame, "frame", [text_col, label_col])
+    require_columns(frame, "frame", [text_col, label_col], allow_empty=False, hint=" Pass the right column names as arguments.")
     if frame[text_col].isna().any():
         raise ValueError(f"Column {text_col!r} holds missing texts; drop them first (load_reviews does).")
     key = normalise_review_text(frame[text_col])
@@ -370,7 +357,7 @@ def stratified_split(
         has too few rows.
     """
     columns = [label_col] + [c for c in (category_col, text_col) if c is not None]
-    _check_frame(frame, "frame", columns)
+    require_columns(frame, "frame", columns, allow_empty=False, hint=" Pass the right column names as arguments.")
     _check_fractions(test_fraction, valid_fraction)
     seed = get_seed() if seed is None else seed
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):

@@ -30,6 +30,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 from tqdm.auto import tqdm
 
 from tutorial_lib.runtime import get_seed
+from tutorial_lib.validation import as_feature_matrix, as_label_vector, check_positive_int
 
 __all__ = ["FeatureLabelDataset", "make_loader", "train_model", "evaluate_loss", "predict_proba"]
 
@@ -37,50 +38,6 @@ __all__ = ["FeatureLabelDataset", "make_loader", "train_model", "evaluate_loss",
 # --------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------
-def _check_features(X, name: str = "X"):
-    """Return ``X`` as a float32 ndarray or CSR matrix of shape (n_samples, n_features)."""
-    if scipy.sparse.issparse(X):
-        matrix = scipy.sparse.csr_matrix(X, dtype=np.float32)
-        values = matrix.data
-    else:
-        if isinstance(X, torch.Tensor):
-            X = X.detach().cpu().numpy()
-        try:
-            matrix = np.asarray(X, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a 2-D array of numbers or a scipy sparse matrix.") from None
-        values = matrix
-    if matrix.ndim != 2:
-        raise ValueError(f"{name} must be 2-D with shape (n_samples, n_features), got shape {matrix.shape}.")
-    if matrix.shape[0] == 0:
-        raise ValueError(f"{name} has no rows.")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} contains NaN or infinite values (or values too large for float32).")
-    return matrix
-
-
-def _check_labels(y, n_samples: int, name: str = "y") -> np.ndarray:
-    if isinstance(y, torch.Tensor):
-        y = y.detach().cpu().numpy()
-    labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {labels.shape}.")
-    if labels.shape[0] != n_samples:
-        raise ValueError(f"X and {name} have different lengths: {n_samples} rows in X, {labels.shape[0]} labels.")
-    if labels.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold numbers (0/1 for the default loss), got dtype {labels.dtype}.")
-    labels = labels.astype(np.float32)
-    if not np.all(np.isfinite(labels)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    return labels
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
 def _check_device(device) -> torch.device:
     try:
         checked = torch.device(device)
@@ -117,8 +74,8 @@ class FeatureLabelDataset(Dataset):
     """
 
     def __init__(self, X, y):
-        features = _check_features(X)
-        self.labels = torch.from_numpy(_check_labels(y, features.shape[0]))
+        features = as_feature_matrix(X, dtype=np.float32)
+        self.labels = torch.from_numpy(as_label_vector(y, features.shape[0], binary=False, dtype=np.float32))
         self.is_sparse = scipy.sparse.issparse(features)
         self.features = features if self.is_sparse else torch.from_numpy(features)
 
@@ -158,7 +115,7 @@ def make_loader(X, y, batch_size: int = 256, shuffle: bool = True, seed: int | N
         Yields ``features`` of shape (batch, n_features) and ``labels`` of shape (batch,).
     """
     dataset = FeatureLabelDataset(X, y)
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}.")
     if seed is None:
@@ -266,7 +223,7 @@ def train_model(
     train_loader = _check_loader(train_loader, "train_loader")
     if valid_loader is not None:
         valid_loader = _check_loader(valid_loader, "valid_loader")
-    epochs = _check_positive_int(epochs, "epochs")
+    epochs = check_positive_int(epochs, "epochs")
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}.")
     if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not weight_decay >= 0:
@@ -328,8 +285,8 @@ def predict_proba(model: torch.nn.Module, X, batch_size: int = 1024, device="cpu
     """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
-    features = _check_features(X)
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    features = as_feature_matrix(X, dtype=np.float32)
+    batch_size = check_positive_int(batch_size, "batch_size")
     device = _check_device(device)
     # Feed the model the dtype of its parameters (float32 usually, float64 for a model from
     # logistic.fit_torch_logistic).
