@@ -24,7 +24,7 @@ import pandas as pd
 import pooch
 import pytest
 
-from tutorial_lib import datasets
+from tutorial_lib import datasets, downloads
 from tutorial_lib.datasets import (
     FIXTURES_DIR,
     MOVIELENS_100K_GENRES,
@@ -470,8 +470,8 @@ def test_download_progress_bar_reaches_the_file_size(file_server, monkeypatch):
         made.append(bar)
         return bar
 
-    make_real_progressbar = datasets._make_progressbar
-    monkeypatch.setattr(datasets, "_make_progressbar", recording_progressbar)
+    make_real_progressbar = downloads._make_progressbar
+    monkeypatch.setattr(downloads, "_make_progressbar", recording_progressbar)
     served = shutil.copy(FIXTURES_DIR / "chinese-nlp-corpus" / "waimai_10k.csv", file_server.folder)
     registry = offline_registry(**{"chinese-nlp-corpus/waimai_10k.csv": f"{file_server.url}/waimai_10k.csv"})
     fetch_file("chinese-nlp-corpus/waimai_10k.csv", registry=registry, retries=0, progressbar=True)
@@ -548,7 +548,7 @@ def test_interrupted_extraction_leaves_no_file(tmp_path, monkeypatch, private_ca
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(datasets.os, "replace", interrupted)
+    monkeypatch.setattr(downloads.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         fetch_file("chinese-nlp-corpus/online_shopping_10_cats.csv", registry=fixture_registry())
     monkeypatch.undo()

@@ -6,7 +6,8 @@ Modules (each holds one kind of thing):
 - ``colab``: the first cell every notebook shares, and its check.
 - ``plotting``: matplotlib helpers, including a font that can draw Chinese.
 - ``similarity``: cosine similarity between users or items (collaborative filtering).
-- ``datasets``: download, checksum, cache and load the public datasets.
+- ``downloads``: fetch a verified file from a cache, a local mirror or its official URL.
+- ``datasets``: the book's datasets (URLs, checksums, licences) and their loaders.
 - ``splits``: train/test splits that do not leak.
 - ``text``: Chinese text normalisation, jieba segmentation, keywords, vocabularies.
 - ``features``: user, item and text features for behaviour prediction.

@@ -2,7 +2,7 @@
 
 The book never ships data: MovieLens forbids redistribution and the Chinese review corpora
 carry no licence. Instead every file is described here by its official URL and checksum, and
-:func:`fetch_file` finds a verified copy in this order:
+:func:`fetch_file` (implemented in :mod:`tutorial_lib.downloads`) finds a verified copy in this order:
 
 1. the **cache** (``TUTORIAL_DATA_CACHE``, default ``pooch.os_cache("tutorial_lib")``, for
    example ``~/.cache/tutorial_lib`` on Linux): used when its checksum matches;
@@ -44,20 +44,28 @@ objects whose columns and dtypes are listed in their docstrings. Text columns us
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
-import os
-import posixpath
-import re
-import tempfile
-import zipfile
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pooch
+
+from tutorial_lib.downloads import (
+    CACHE_ENV_VAR,
+    MIRROR_ENV_VAR,
+    UNREACHABLE_URL,
+    ChecksumError,
+    DataFile,
+    DataRegistry,
+    DataUnavailableError,
+    Download,
+    SafeUnzip,
+    UnsafeArchiveError,
+    make_registry,
+    data_cache_dir,
+    file_checksum,
+)
+from tutorial_lib.downloads import fetch_file as _fetch_from_registry
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -90,180 +98,17 @@ __all__ = [
     "load_reviews",
 ]
 
-CACHE_ENV_VAR = "TUTORIAL_DATA_CACHE"
-MIRROR_ENV_VAR = "TUTORIAL_DATA_MIRROR"
-
-#: Folder of the tiny invented files used by the tests (same layout as a mirror).
 FIXTURES_DIR = Path(__file__).resolve().parent / "resources" / "fixtures"
 
-#: How many times a failed download is tried again (pooch waits 1 s, 2 s, ... in between).
-DEFAULT_RETRIES = 3
-#: Seconds to wait for the server before a download attempt counts as failed.
-DOWNLOAD_TIMEOUT_S = 60
-#: A loopback address where nothing listens: the "URL" of files that must never be downloaded.
-UNREACHABLE_URL = "http://127.0.0.1:9"
 
 #: Text columns use this dtype: the same on pandas 2 and 3, missing values are ``pd.NA``.
 TEXT_DTYPE = "string"
 
-_logger = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-# ---------------------------------------------------------------------------------------------
-class ChecksumError(ValueError):
-    """A file's checksum differs from the one recorded for it.
-
-    Attributes
-    ----------
-    path:
-        The file (or the URL it was downloaded from) that failed the check.
-    expected, actual:
-        The checksums as ``"algorithm:hexdigest"`` (``actual`` is ``None`` when unknown).
-    """
-
-    def __init__(self, message: str, path: str, expected: str, actual: str | None):
-        super().__init__(message)
-        self.path = path
-        self.expected = expected
-        self.actual = actual
-
-
-class DataUnavailableError(FileNotFoundError):
-    """No verified copy of a data file could be found in the cache or mirror, or downloaded."""
-
-
-class UnsafeArchiveError(ValueError):
-    """An archive holds a member whose name would write outside the extraction folder."""
-
-
-# ---------------------------------------------------------------------------------------------
-# The registry: what exists, where it comes from, and its checksum
-# ---------------------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class Download:
-    """One object fetched from a URL: either a data file itself or an archive of data files.
-
-    Attributes
-    ----------
-    path:
-        Where the object lives, relative to the cache and the mirror, with ``/`` separators
-        (for example ``"movielens/ml-100k.zip"``).
-    url:
-        Official URL.
-    known_hash:
-        Checksum of the downloaded bytes in pooch's ``"algorithm:hexdigest"`` form, for example
-        ``"md5:0e33842e..."`` or ``"sha256:6816ded6..."``.
-    """
-
-    path: str
-    url: str
-    known_hash: str
-
-
-@dataclasses.dataclass(frozen=True)
-class DataFile:
-    """One data file the loaders read.
-
-    Attributes
-    ----------
-    download:
-        ``path`` of the :class:`Download` that provides the file.
-    member:
-        Name of the file inside that archive (``"ml-100k/u.data"``), or ``None`` when the
-        download is the file itself. Members are extracted next to the archive, so the file's
-        :attr:`path` is the archive's folder joined with the member name.
-    sha256:
-        Pinned SHA-256 of the file, or ``None`` when none is known (then only the archive's
-        checksum protects it).
-    md5:
-        The MD5 documented for the file, where one is published (kept for reference; the
-        SHA-256 is what is checked).
-    """
-
-    download: str
-    member: str | None = None
-    sha256: str | None = None
-    md5: str | None = None
-
-    @property
-    def path(self) -> str:
-        """Path relative to the cache and mirror, e.g. ``"movielens/ml-100k/u.data"``."""
-        if self.member is None:
-            return self.download
-        return posixpath.join(posixpath.dirname(self.download), self.member)
-
-
-@dataclasses.dataclass(frozen=True)
-class DataRegistry:
-    """The downloads and data files one set of loaders can use.
-
-    Attributes
-    ----------
-    downloads:
-        ``{download.path: Download}``.
-    files:
-        ``{data_file.path: DataFile}``.
-    mirror_dir:
-        A mirror folder that takes precedence over ``TUTORIAL_DATA_MIRROR`` (``None``: use the
-        environment variable). The fixture registry sets it to :data:`FIXTURES_DIR`.
-    cache_subdir:
-        Sub-folder of the cache used by this registry, so that fixture files never share a
-        cache folder with real ones.
-    """
-
-    downloads: Mapping[str, Download]
-    files: Mapping[str, DataFile]
-    mirror_dir: Path | None = None
-    cache_subdir: str = ""
-
-    def __post_init__(self) -> None:
-        for path, data_file in self.files.items():
-            if data_file.path != path:
-                raise ValueError(f"Registry key {path!r} differs from the file's path {data_file.path!r}.")
-            if data_file.download not in self.downloads:
-                raise ValueError(f"Data file {path!r} names an unknown download {data_file.download!r}.")
-
-    def data_file(self, path: str) -> DataFile:
-        """Return the :class:`DataFile` registered under ``path``.
-
-        Raises
-        ------
-        ValueError
-            If ``path`` is not in the registry (the message lists the known paths).
-        """
-        if path not in self.files:
-            known = ", ".join(sorted(self.files))
-            raise ValueError(f"Unknown data file {path!r}; the registry knows: {known}.")
-        return self.files[path]
-
-    def with_url(self, download_path: str, url: str) -> DataRegistry:
-        """Return a copy in which the download ``download_path`` is fetched from ``url``.
-
-        The checksum stays the same, so whatever the new URL serves is still verified. Tests use
-        this to point a download at a loopback server.
-        """
-        if download_path not in self.downloads:
-            known = ", ".join(sorted(self.downloads))
-            raise ValueError(f"Unknown download {download_path!r}; the registry knows: {known}.")
-        downloads = dict(self.downloads)
-        downloads[download_path] = dataclasses.replace(downloads[download_path], url=url)
-        return dataclasses.replace(self, downloads=downloads)
-
-
-def _make_registry(downloads: list[Download], files: list[DataFile], **options) -> DataRegistry:
-    """Build a :class:`DataRegistry` from lists, keyed by path."""
-    return DataRegistry(
-        downloads={download.path: download for download in downloads},
-        files={data_file.path: data_file for data_file in files},
-        **options,
-    )
 
 
 _SOPHONPLUS_RAW = "https://raw.githubusercontent.com/SophonPlus/ChineseNlpCorpus/master/datasets"
 
-REGISTRY = _make_registry(
+REGISTRY = make_registry(
     downloads=[
         Download(
             path="movielens/ml-100k.zip",
@@ -401,7 +246,7 @@ def fixture_registry() -> DataRegistry:
         dataclasses.replace(data_file, sha256=_FIXTURE_FILE_SHA256.get(path), md5=None)
         for path, data_file in REGISTRY.files.items()
     ]
-    return _make_registry(downloads, files, mirror_dir=FIXTURES_DIR, cache_subdir="fixtures")
+    return make_registry(downloads, files, mirror_dir=FIXTURES_DIR, cache_subdir="fixtures")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,367 +404,15 @@ def describe_dataset(name: str) -> DatasetInfo:
     return _DATASETS[name]
 
 
-# ---------------------------------------------------------------------------------------------
-# Where files live: cache and mirror folders
-# ---------------------------------------------------------------------------------------------
-def data_cache_dir(path: str | os.PathLike | None = None) -> Path:
-    """Return the cache folder: ``path`` if given, else ``TUTORIAL_DATA_CACHE``, else pooch's
-    per-user cache folder for ``tutorial_lib``. The folder is created on first download."""
-    if path is not None:
-        return Path(path).expanduser().resolve()
-    from_environment = os.environ.get(CACHE_ENV_VAR, "").strip()
-    if from_environment:
-        return Path(from_environment).expanduser().resolve()
-    return Path(pooch.os_cache("tutorial_lib")).resolve()
+def fetch_file(path: str, *, registry: DataRegistry | None = None, **options) -> Path:
+    """Return the local path of a verified copy of one of the book's data files.
 
-
-def _mirror_dir(path: str | os.PathLike | None, registry: DataRegistry) -> Path | None:
-    """Return the mirror folder (argument, then the registry's, then the environment) or None."""
-    source = "argument mirror_dir"
-    if path is None and registry.mirror_dir is not None:
-        path, source = registry.mirror_dir, "the registry's mirror_dir"
-    if path is None:
-        path, source = os.environ.get(MIRROR_ENV_VAR, "").strip() or None, f"environment variable {MIRROR_ENV_VAR}"
-    if path is None:
-        return None
-    folder = Path(path).expanduser().resolve()
-    if not folder.is_dir():
-        raise DataUnavailableError(
-            f"The data mirror {folder} (from {source}) is not a folder. Point {MIRROR_ENV_VAR} at a "
-            f"folder laid out like movielens/ml-100k/u.data, or unset it to download from the "
-            f"official URLs."
-        )
-    return folder
-
-
-# ---------------------------------------------------------------------------------------------
-# Checksums
-# ---------------------------------------------------------------------------------------------
-def file_checksum(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    """Return the hex digest of a file (``algorithm``: ``"sha256"`` or ``"md5"``)."""
-    return pooch.file_hash(str(path), alg=algorithm)
-
-
-def _split_known_hash(known_hash: str) -> tuple[str, str]:
-    """``"md5:abc"`` -> ``("md5", "abc")``; a bare digest is SHA-256 (pooch's convention)."""
-    algorithm, _, digest = known_hash.rpartition(":")
-    return (algorithm or "sha256").lower(), digest.lower()
-
-
-def _check_file(path: Path, known_hash: str, what: str, advice: str) -> None:
-    """Raise :class:`ChecksumError` (naming the file and both hashes) unless ``path`` matches."""
-    algorithm, expected = _split_known_hash(known_hash)
-    actual = file_checksum(path, algorithm)
-    if actual != expected:
-        raise ChecksumError(
-            f"{what} {path} is corrupt or not the expected file: its {algorithm} is {actual}, "
-            f"expected {expected}. {advice}",
-            path=str(path),
-            expected=f"{algorithm}:{expected}",
-            actual=f"{algorithm}:{actual}",
-        )
-
-
-def _matches(path: Path, known_hash: str) -> bool:
-    algorithm, expected = _split_known_hash(known_hash)
-    return file_checksum(path, algorithm) == expected
-
-
-# ---------------------------------------------------------------------------------------------
-# Safe, atomic extraction
-# ---------------------------------------------------------------------------------------------
-def _check_member_name(name: str, archive: str) -> None:
-    """Raise :class:`UnsafeArchiveError` if extracting ``name`` could escape its folder.
-
-    A zip can name members ``/etc/passwd``, ``C:\\x`` or ``../../x`` ("zip slip"); such a file
-    is refused instead of being silently renamed.
+    ``path`` is a file of :data:`REGISTRY` such as ``"movielens/ml-100k/u.data"``; ``registry``
+    defaults to :data:`REGISTRY`. The other options (``url``, ``cache_dir``, ``mirror_dir``,
+    ``retries``, ``progressbar``) are those of :func:`tutorial_lib.downloads.fetch_file`,
+    which documents where the file is looked for and what it raises.
     """
-    normalised = name.replace("\\", "/")
-    parts = normalised.split("/")
-    is_absolute = normalised.startswith("/") or re.match(r"^[A-Za-z]:", normalised) is not None
-    if is_absolute or ".." in parts:
-        raise UnsafeArchiveError(
-            f"Refusing to extract {archive}: its member {name!r} would be written outside the "
-            f"extraction folder. The archive is not the expected file; delete it and download it "
-            f"again from the official URL."
-        )
-
-
-def _extract_member_atomically(archive: zipfile.ZipFile, member: str, folder: Path) -> Path:
-    """Copy one archive member to ``folder / member`` through a temporary file.
-
-    The temporary file sits in the destination folder and is renamed into place only when it
-    is complete, so an interrupted extraction leaves no half-written member behind.
-    """
-    destination = folder.joinpath(*member.split("/"))
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary_name = tempfile.mkstemp(dir=destination.parent, prefix=".extracting-")
-    try:
-        with os.fdopen(handle, "wb") as output, archive.open(member) as source:
-            while chunk := source.read(1 << 20):
-                output.write(chunk)
-        os.replace(temporary_name, destination)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary_name)
-        raise
-    return destination
-
-
-class SafeUnzip(pooch.Unzip):
-    """:class:`pooch.Unzip` that refuses unsafe member names and writes members atomically.
-
-    Every member name in the archive is checked before anything is written; an absolute path
-    or a ``..`` component raises :class:`UnsafeArchiveError`. ``extract_dir`` may be an
-    absolute path (so an archive in a read-only mirror is extracted into the cache).
-    """
-
-    def _extract_file(self, fname, extract_dir):
-        folder = Path(extract_dir)
-        with zipfile.ZipFile(fname, "r") as archive:
-            names = archive.namelist()
-            for name in names:
-                _check_member_name(name, fname)
-            wanted = [name for name in names if not name.endswith("/")]
-            if self.members:
-                missing = sorted(set(self.members) - set(names))
-                if missing:
-                    raise DataUnavailableError(
-                        f"The archive {fname} has no member {missing[0]!r}; it is not the expected "
-                        f"file. Delete it and download it again."
-                    )
-                wanted = [name for name in wanted if name in self.members]
-            for name in wanted:
-                _extract_member_atomically(archive, name, folder)
-
-
-# ---------------------------------------------------------------------------------------------
-# Fetching: cache -> mirror -> official URL
-# ---------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _quiet_pooch() -> Iterator[None]:
-    """Silence pooch's INFO messages (it logs "Downloading ..." to stderr, which a notebook
-    build treats as an error); warnings and errors still get through."""
-    logger = pooch.get_logger()
-    previous_level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous_level)
-
-
-def _extract_into_cache(archive: Path, data_file: DataFile, cache: Path, action: str) -> Path:
-    """Extract ``data_file`` from a verified ``archive`` into the cache; return its path.
-
-    ``action`` is pooch's word for what happened to the archive (``"download"``, ``"update"``
-    or ``"fetch"``); after a (re-)download the member is always extracted again.
-    """
-    extract_dir = cache / posixpath.dirname(data_file.download)
-    extractor = SafeUnzip(members=[data_file.member], extract_dir=str(extract_dir))
-    with _quiet_pooch():
-        extractor(str(archive), action, None)
-    return cache / data_file.path
-
-
-def _verify_extracted(path: Path, data_file: DataFile, archive: Path) -> Path:
-    """Check an extracted member against its pinned SHA-256 (if any) and return its path."""
-    if data_file.sha256 is not None:
-        _check_file(
-            path,
-            f"sha256:{data_file.sha256}",
-            what=f"The file {data_file.member!r} extracted from {archive} into",
-            advice="The archive passed its own check, so the registry may be out of date.",
-        )
-    return path
-
-
-def _from_cache(data_file: DataFile, cache: Path) -> Path | None:
-    """Return the cached copy of a pinned file if its checksum matches, else None.
-
-    A cached copy that fails the check is deleted (it is ours and will be fetched again).
-    Unpinned files are never trusted on their own; they are checked through their archive.
-    """
-    cached = cache / data_file.path
-    if data_file.sha256 is None or not cached.is_file():
-        return None
-    if _matches(cached, f"sha256:{data_file.sha256}"):
-        return cached
-    _logger.info("Cached file %s failed its checksum; fetching it again.", cached)
-    cached.unlink()
-    return None
-
-
-def _from_mirror(data_file: DataFile, download: Download, mirror: Path, cache: Path) -> Path | None:
-    """Return a verified copy from the mirror (or extracted from a mirrored archive), or None."""
-    advice = f"Replace it with a fresh copy from {download.url}, or unset {MIRROR_ENV_VAR} to download it."
-    loose_copy = mirror / data_file.path
-    if data_file.sha256 is not None and loose_copy.is_file():
-        _check_file(loose_copy, f"sha256:{data_file.sha256}", what="The mirror file", advice=advice)
-        return loose_copy
-    if data_file.member is None:
-        return None
-    mirrored_archive = mirror / download.path
-    if not mirrored_archive.is_file():
-        return None
-    _check_file(mirrored_archive, download.known_hash, what="The mirror archive", advice=advice)
-    extracted = _extract_into_cache(mirrored_archive, data_file, cache, action="fetch")
-    return _verify_extracted(extracted, data_file, mirrored_archive)
-
-
-def _mirror_hint(data_file: DataFile, download: Download) -> str:
-    """The file (or files) a mirror folder must hold to provide ``data_file``."""
-    if data_file.sha256 is None:
-        return download.path
-    if data_file.member is None:
-        return data_file.path
-    return f"{data_file.path} (or {download.path})"
-
-
-def _download_into_cache(
-    data_file: DataFile,
-    download: Download,
-    url: str,
-    cache: Path,
-    mirror: Path | None,
-    retries: int,
-    progressbar: bool,
-) -> Path:
-    """Download (or reuse the verified cached copy of) ``download`` with pooch; return the file."""
-    import requests  # pooch's own dependency; imported here to keep module import light
-
-    fetcher = pooch.create(
-        path=cache,
-        base_url="",
-        registry={download.path: download.known_hash},
-        urls={download.path: url},
-        retry_if_failed=retries,
-    )
-    archive_path = cache / download.path
-    action = "fetch" if archive_path.is_file() and _matches(archive_path, download.known_hash) else "download"
-    if action == "download":
-        print(f"Downloading {url} into {cache} (only the first time).")
-    progress = _make_progressbar(posixpath.basename(download.path)) if progressbar and action == "download" else False
-    try:
-        with _quiet_pooch():
-            downloaded = Path(
-                fetcher.fetch(
-                    download.path,
-                    downloader=pooch.HTTPDownloader(
-                        progressbar=progress, timeout=DOWNLOAD_TIMEOUT_S, chunk_size=1 << 16
-                    ),
-                )
-            )
-    except requests.exceptions.RequestException as error:
-        where = f"({MIRROR_ENV_VAR} is set to {mirror}, which does not hold it.)" if mirror else ""
-        raise DataUnavailableError(
-            f"Could not download {posixpath.basename(download.path)} from {url} ({error.__class__.__name__}: "
-            f"{error}). Check your internet connection and try again, or set {MIRROR_ENV_VAR} to a "
-            f"folder holding {_mirror_hint(data_file, download)}. {where}".strip()
-        ) from error
-    except ValueError as error:  # pooch's checksum mismatch, raised after the last retry
-        actual = re.search(r"but got (\w+)", str(error))
-        raise ChecksumError(
-            f"The file downloaded from {url} for {download.path} is corrupt or has changed: {error} "
-            f"Nothing was kept in the cache. Try again later, or set {MIRROR_ENV_VAR} to a folder "
-            f"holding a verified copy of {_mirror_hint(data_file, download)}.",
-            path=url,
-            expected=download.known_hash,
-            actual=f"{_split_known_hash(download.known_hash)[0]}:{actual.group(1)}" if actual else None,
-        ) from error
-    except OSError as error:
-        raise DataUnavailableError(
-            f"Could not write {download.path} into the cache {cache}: {error}. Set {CACHE_ENV_VAR} to a "
-            f"writable folder."
-        ) from error
-    finally:
-        if progress is not False:
-            progress.close()
-    if data_file.member is None:
-        return downloaded
-    extracted = _extract_into_cache(downloaded, data_file, cache, action=action)
-    return _verify_extracted(extracted, data_file, downloaded)
-
-
-def _make_progressbar(description: str):
-    """A tqdm progress bar (a widget in notebooks, text in a terminal) for pooch to update."""
-    from tqdm.auto import tqdm
-
-    # pooch sets the real total from the server's Content-Length, but first tests the bar's
-    # truth value, and a tqdm bar is false while its total is 0: start from 1.
-    return tqdm(total=1, unit="B", unit_scale=True, desc=description, leave=True)
-
-
-def fetch_file(
-    path: str,
-    *,
-    registry: DataRegistry | None = None,
-    url: str | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    mirror_dir: str | os.PathLike | None = None,
-    retries: int = DEFAULT_RETRIES,
-    progressbar: bool = True,
-) -> Path:
-    """Return the local path of a verified copy of a registered data file.
-
-    Looks in the cache, then in the mirror, then downloads from the official URL (see the
-    module docstring). Archives are verified before extraction and extracted safely.
-
-    Parameters
-    ----------
-    path:
-        Registry path, e.g. ``"movielens/ml-100k/u.data"``.
-    registry:
-        Which registry to use (default :data:`REGISTRY`, the real files).
-    url:
-        Download from this URL instead of the registry's (the checksum stays the same).
-    cache_dir:
-        Cache folder (default: ``TUTORIAL_DATA_CACHE``, then pooch's user cache folder).
-    mirror_dir:
-        Mirror folder (default: the registry's, then ``TUTORIAL_DATA_MIRROR``, else none).
-    retries:
-        How many more times a failed download is tried.
-    progressbar:
-        Show a tqdm progress bar while downloading.
-
-    Returns
-    -------
-    pathlib.Path
-        The file in the cache, or in the mirror when the mirror holds it directly.
-
-    Raises
-    ------
-    ChecksumError
-        A mirror file, or the downloaded file, does not match its checksum.
-    DataUnavailableError
-        The file is in neither cache nor mirror and could not be downloaded.
-    UnsafeArchiveError
-        The archive holding the file has a member that would be written outside its folder.
-    """
-    registry = REGISTRY if registry is None else registry
-    if not isinstance(retries, (int, np.integer)) or isinstance(retries, bool) or retries < 0:
-        raise ValueError(f"retries must be a non-negative int, got {retries!r}.")
-    data_file = registry.data_file(path)
-    download = registry.downloads[data_file.download]
-    cache = data_cache_dir(cache_dir) / registry.cache_subdir
-    mirror = _mirror_dir(mirror_dir, registry)
-
-    cached = _from_cache(data_file, cache)
-    if cached is not None:
-        return cached
-    if mirror is not None:
-        mirrored = _from_mirror(data_file, download, mirror, cache)
-        if mirrored is not None:
-            return mirrored
-    return _download_into_cache(
-        data_file,
-        download,
-        url=url or download.url,
-        cache=cache,
-        mirror=mirror,
-        retries=int(retries),
-        progressbar=progressbar,
-    )
+    return _fetch_from_registry(path, registry=REGISTRY if registry is None else registry, **options)
 
 
 # ---------------------------------------------------------------------------------------------
