@@ -14,6 +14,8 @@ export PYTHONHASHSEED=0
 unset MPLBACKEND
 total_start=$(date +%s)
 declare -a timings=()
+pytest_log="$(mktemp)"
+trap 'rm -f "$pytest_log"' EXIT
 
 stage() {  # stage NAME COMMAND...: run a stage, time it, turn "no tests collected" into a failure
     local name="$1"; shift
@@ -34,10 +36,17 @@ stage() {  # stage NAME COMMAND...: run a stage, time it, turn "no tests collect
 
 stage "set-up" bash scripts/setup_env.sh
 echo "tests: profile=$TUTORIAL_PROFILE data mirror=${TUTORIAL_DATA_MIRROR:-<none: datasets are downloaded>}"
-stage "unit tests" .venv/bin/python -m pytest tests -q -p no:cacheprovider
-stage "notebooks" .venv/bin/python -m pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider notebooks
+run_pytest() {  # pytest with its output also kept, to add up the counts at the end
+    set -o pipefail
+    .venv/bin/python -m pytest "$@" 2>&1 | tee -a "$pytest_log"
+}
+stage "unit tests" run_pytest tests -q -p no:cacheprovider
+stage "notebooks" run_pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider notebooks
 stage "book build" bash scripts/build_book.sh
 
 echo "=== timings"
 printf '%s\n' "${timings[@]}"
 echo "total            $(( $(date +%s) - total_start )) s"
+# Every stage passed to get here; add up what pytest counted (unit tests + notebook cells).
+passed=$(grep -Eo '[0-9]+ passed' "$pytest_log" | awk '{n += $1} END {print n + 0}')
+echo "all stages: $passed passed, 0 failed"

@@ -332,3 +332,16 @@ def test_torch_input_validation(problem):
         logistic.TorchLogisticRegression(0)
     with pytest.raises(ValueError, match="intercept is required"):
         logistic.TorchLogisticRegression(2).load_coefficients([1.0, 2.0])
+
+
+def test_fit_torch_logistic_accepts_read_only_arrays():
+    import warnings
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(float)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        logistic.fit_torch_logistic(X, y, C=1.0)

@@ -20,6 +20,7 @@ from tutorial_lib.splits import (
     deduplicate_reviews,
     leave_last_out,
     normalise_review_text,
+    sample_per_group,
     stratified_split,
     temporal_split,
 )
@@ -347,3 +348,22 @@ def test_real_reviews_deduplicate_then_split_without_shared_texts(real_data):
     assert not (keys[0] & keys[1]) and not (keys[0] & keys[2]) and not (keys[1] & keys[2])
     for part in (train, valid, test):
         assert abs(part.label.mean() - kept.label.mean()) < 0.005
+
+
+def test_sample_per_group_caps_each_group_and_keeps_order():
+    frame = pd.DataFrame({"corpus": ["a"] * 10 + ["b"] * 3, "text": [f"t{i}" for i in range(13)]})
+    sampled = sample_per_group(frame, 4, seed=0)
+    assert sampled["corpus"].value_counts().to_dict() == {"a": 4, "b": 3}
+    assert list(sampled.index) == sorted(sampled.index)
+    assert sample_per_group(frame, 4, seed=0).equals(sampled)  # same seed, same rows
+    assert sample_per_group(frame, None) is frame
+
+
+def test_sample_per_group_validates():
+    frame = pd.DataFrame({"corpus": ["a", "b"]})
+    with pytest.raises(ValueError, match="max_per_group must be a positive integer"):
+        sample_per_group(frame, 0)
+    with pytest.raises(ValueError, match=r"missing required column\(s\) \['source'\]"):
+        sample_per_group(frame, 1, group_col="source")
+    with pytest.raises(ValueError, match="repeated index"):
+        sample_per_group(pd.DataFrame({"corpus": ["a", "b"]}, index=[0, 0]), 1)

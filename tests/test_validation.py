@@ -55,3 +55,16 @@ def test_score_vector_and_small_checks():
     for bad in (0, True, 2.5):
         with pytest.raises(ValueError, match="epochs must be a positive integer"):
             validation.check_positive_int(bad, "epochs")
+
+
+def test_read_only_input_becomes_a_writable_copy():
+    # pandas 3's DataFrame.to_numpy() can return a read-only view; torch.from_numpy warns on it.
+    frozen = np.ones((3, 2))
+    frozen.flags.writeable = False
+    matrix = validation.as_feature_matrix(frozen)
+    assert matrix.flags.writeable
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        torch.from_numpy(matrix)

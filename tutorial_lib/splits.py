@@ -384,3 +384,41 @@ def stratified_split(
     # Sorting the positions returns every part in the input's row order.
     train_part, valid_part, test_part = (frame.iloc[np.sort(part)] for part in (rest, valid, test))
     return _as_split_tuple(train_part, valid_part, test_part, valid_fraction)
+
+
+def sample_per_group(frame: pd.DataFrame, max_per_group: int | None, *, group_col: str = "corpus", seed: int | None = None) -> pd.DataFrame:
+    """Keep at most ``max_per_group`` random rows of each group, in the frame's original order.
+
+    Used to cap the number of reviews per corpus in the quick run profile, so that every
+    corpus stays represented (a plain ``head(n)`` would keep only the first corpus).
+
+    Parameters
+    ----------
+    frame:
+        Rows to sample, with a ``group_col`` column.
+    max_per_group:
+        Rows kept per group; ``None`` keeps everything (the full profile).
+    group_col:
+        Column whose values define the groups.
+    seed:
+        Random seed; ``None`` uses :func:`tutorial_lib.runtime.get_seed`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A subset of ``frame`` with its index, sorted back into the original row order.
+    """
+    require_columns(frame, "frame", [group_col])
+    if max_per_group is None:
+        return frame
+    if isinstance(max_per_group, bool) or not isinstance(max_per_group, (int, np.integer)) or max_per_group < 1:
+        raise ValueError(f"max_per_group must be a positive integer or None, got {max_per_group!r}.")
+    if not frame.index.is_unique:
+        raise ValueError("frame has repeated index labels; call frame.reset_index(drop=True) first.")
+    seed = get_seed() if seed is None else seed
+    sampled = [
+        part.sample(n=min(int(max_per_group), len(part)), random_state=seed)
+        for _, part in frame.groupby(group_col, sort=True, observed=True)
+    ]
+    kept = pd.concat(sampled).index
+    return frame[frame.index.isin(kept)]  # boolean mask: keeps the original row order

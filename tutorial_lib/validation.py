@@ -59,6 +59,9 @@ def as_feature_matrix(X, name: str = "X", *, dtype=np.float64):
             matrix = np.asarray(X, dtype=dtype)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be a 2-D array of numbers (or a scipy sparse matrix).") from None
+        if not matrix.flags.writeable:
+            # pandas 3 hands out read-only views; torch.from_numpy warns on those.
+            matrix = matrix.copy()
         values = matrix
     if matrix.ndim != 2:
         raise ValueError(
