@@ -49,3 +49,16 @@ def test_interaction_matrix_checks_labels():
     ax = plotting.plot_interaction_matrix([[1, np.nan]], ["u"], ["x", "y"], title="t")
     assert [t.get_text() for t in ax.texts] == ["1", "·"]
     plt.close("all")
+
+
+def test_plot_calibration_draws_one_curve_per_model_plus_diagonal():
+    rng = np.random.default_rng(0)
+    scores = rng.random(200)
+    labels = (rng.random(200) < scores).astype(int)
+    fig, ax = plt.subplots()
+    plotting.plot_calibration(ax, labels, {"a": scores, "b": np.clip(scores * 0.5, 0, 1)})
+    assert len(ax.lines) == 3  # two models + the diagonal
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "perfect calibration"]
+    with pytest.raises(ValueError, match="scores_by_model is empty"):
+        plotting.plot_calibration(ax, labels, {})
+    plt.close(fig)

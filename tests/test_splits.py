@@ -20,6 +20,7 @@ from tutorial_lib.splits import (
     deduplicate_reviews,
     leave_last_out,
     normalise_review_text,
+    most_recent_rows,
     sample_per_group,
     stratified_split,
     temporal_split,
@@ -367,3 +368,13 @@ def test_sample_per_group_validates():
         sample_per_group(frame, 1, group_col="source")
     with pytest.raises(ValueError, match="repeated index"):
         sample_per_group(pd.DataFrame({"corpus": ["a", "b"]}, index=[0, 0]), 1)
+
+
+def test_most_recent_rows_takes_the_latest_in_time_order():
+    frame = pd.DataFrame({"timestamp": [5, 1, 4, 2, 4], "item_id": [10, 11, 12, 13, 14]})
+    latest = most_recent_rows(frame, 3)
+    assert latest["timestamp"].tolist() == [4, 4, 5]
+    assert latest["item_id"].tolist() == [12, 14, 10]  # the tie at 4 keeps its original order
+    assert most_recent_rows(frame, None)["timestamp"].tolist() == [1, 2, 4, 4, 5]
+    with pytest.raises(ValueError, match="max_rows must be a positive integer"):
+        most_recent_rows(frame, 0)

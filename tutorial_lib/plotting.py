@@ -169,3 +169,35 @@ def plot_interaction_matrix(matrix, user_labels, item_labels, *, title="", ax=No
     ax.set_yticks(range(values.shape[0]), labels=list(user_labels))
     ax.set_title(title)
     return ax
+
+
+def plot_calibration(ax, y_true, scores_by_model, *, n_bins: int = 10):
+    """Draw one reliability (calibration) curve per model on ``ax``.
+
+    Test predictions are grouped into ``n_bins`` equal-width probability bins; each point is a
+    bin's mean predicted probability against the share of positives observed in it, and the
+    shaded marker's area shows how many examples the bin holds. A perfectly calibrated model
+    lies on the dotted diagonal.
+
+    Parameters
+    ----------
+    ax:
+        Matplotlib axes to draw on.
+    y_true:
+        Binary labels, shape ``(n_samples,)``.
+    scores_by_model:
+        Mapping from a model's name to its predicted probabilities, each ``(n_samples,)``.
+    """
+    from tutorial_lib.metrics import calibration_curve
+
+    if not scores_by_model:
+        raise ValueError("scores_by_model is empty; pass {'model name': predicted_probabilities}.")
+    for name, scores in scores_by_model.items():
+        mean_predicted, observed, counts = calibration_curve(y_true, scores, n_bins=n_bins)
+        ax.plot(mean_predicted, observed, marker="o", label=name)
+        ax.scatter(mean_predicted, observed, s=200 * counts / counts.max(), alpha=0.3)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
+    ax.set_xlabel("mean predicted probability (平均预测概率)")
+    ax.set_ylabel("observed positive rate (实际正例比例)")
+    ax.legend(fontsize=8)
+    return ax
