@@ -9,6 +9,8 @@ cd "$root"
 bash scripts/setup_env.sh
 bash scripts/vendor_js.sh
 unset MPLBACKEND  # notebooks draw inline; a non-interactive backend would warn on plt.show()
+# Progress bars are for people at a keyboard; in the static book they would be frozen at 0%.
+export TQDM_DISABLE=1
 start=$(date +%s)
 rm -rf _build/html _build/.doctrees
 .venv/bin/jupyter-book build . -W -n --keep-going

@@ -12,6 +12,8 @@ cd "$root"
 export TUTORIAL_PROFILE="${TUTORIAL_PROFILE:-quick}"
 export PYTHONHASHSEED=0
 unset MPLBACKEND
+# Progress bars are for people at a keyboard; in the static book they would be frozen at 0%.
+export TQDM_DISABLE=1
 total_start=$(date +%s)
 declare -a timings=()
 pytest_log="$(mktemp)"

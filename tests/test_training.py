@@ -219,3 +219,22 @@ def test_train_model_rejects_non_loader_and_wrong_logit_shape(separable_data):
     column_output = torch.nn.Linear(X.shape[1], 1)  # returns (batch, 1), not (batch,)
     with pytest.raises(ValueError, match="one logit per example"):
         train_model(column_output, make_loader(X, y), epochs=1, progress=False)
+
+
+def test_progress_bars_obey_show_and_the_tqdm_disable_variable(monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from tutorial_lib.training import _progress_bar
+
+    assert _progress_bar(range(2), "epochs", show=False).disable is True
+    # tqdm reads TQDM_* variables when it is imported, so check them in a fresh interpreter,
+    # as a notebook kernel started by the book's scripts would see them.
+    script = "from tutorial_lib.training import _progress_bar; print(_progress_bar(range(2), 'e', show=True).disable)"
+    for value, expected in (("1", "True"), (None, "False")):
+        environment = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
+        if value is not None:
+            environment["TQDM_DISABLE"] = value
+        result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == expected

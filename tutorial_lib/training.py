@@ -91,6 +91,17 @@ class FeatureLabelDataset(Dataset):
         return batch_features, self.labels[rows]  # (batch, n_features), (batch,)
 
 
+def _progress_bar(iterable, description: str, show: bool):
+    """A tqdm bar that disappears when done; none at all when ``show`` is False.
+
+    ``disable`` is only passed when hiding, so that the environment variable
+    ``TQDM_DISABLE=1`` (set by the book's build and test scripts: a static page would show a
+    frozen bar) still switches bars off when ``show`` is True.
+    """
+    options = {} if show else {"disable": True}
+    return tqdm(iterable, desc=description, leave=False, **options)
+
+
 def make_loader(X, y, batch_size: int = 256, shuffle: bool = True, seed: int | None = None) -> DataLoader:
     """A ``DataLoader`` of ``(features, labels)`` mini-batches of float32 tensors.
 
@@ -241,11 +252,11 @@ def train_model(
     if valid_loader is not None:
         history["valid_loss"] = []
 
-    epoch_bar = tqdm(range(1, epochs + 1), desc="epochs", leave=False, disable=not progress)
+    epoch_bar = _progress_bar(range(1, epochs + 1), "epochs", progress)
     for epoch in epoch_bar:
         model.train()
         total_loss, n_examples = 0.0, 0
-        for features, labels in tqdm(train_loader, desc=f"epoch {epoch}", leave=False, disable=not progress):
+        for features, labels in _progress_bar(train_loader, f"epoch {epoch}", progress):
             features, labels = features.to(device), labels.to(device)
             optimizer.zero_grad()
             loss = _batch_loss(model, loss_fn, features, labels)
