@@ -12,8 +12,6 @@ cd "$root"
 export TUTORIAL_PROFILE="${TUTORIAL_PROFILE:-quick}"
 export PYTHONHASHSEED=0
 unset MPLBACKEND
-# Progress bars are for people at a keyboard; in the static book they would be frozen at 0%.
-export TQDM_DISABLE=1
 total_start=$(date +%s)
 declare -a timings=()
 pytest_log="$(mktemp)"
@@ -43,6 +41,8 @@ run_pytest() {  # pytest with its output also kept, to add up the counts at the 
     .venv/bin/python -m pytest "$@" 2>&1 | tee -a "$pytest_log"
 }
 stage "unit tests" run_pytest tests -q -p no:cacheprovider
+# Progress bars are for people at a keyboard; executed notebooks would keep them frozen at 0%.
+export TQDM_DISABLE=1
 stage "notebooks" run_pytest --nbval-lax --nbval-current-env -q -p no:cacheprovider notebooks
 stage "book build" bash scripts/build_book.sh
 
