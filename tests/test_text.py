@@ -33,7 +33,9 @@ from tutorial_lib.text import (
     tokenize_for_model,
 )
 
-REVIEW = "我喜欢看电影，尤其是科幻电影。昨天我看了《阿凡达》，感觉非常棒！"
+# An invented review: full-width punctuation, a book title in 《》, a compound that search
+# mode splits (小龙虾), and an intensifier (非常) that jieba keeps but our stop list drops.
+REVIEW = "我很喜欢这家店的小龙虾，尤其是麻辣口味。昨天还买了《三体》，送货非常快！"
 
 
 # --- quiet jieba ---------------------------------------------------------------------------
@@ -138,13 +140,13 @@ def test_normalize_text_masks_digit_runs():
 
 def test_normalize_text_removes_punctuation_of_both_widths():
     assert normalize_text("你好，世界！hello, world.", punctuation="remove") == "你好 世界 hello world"
-    assert normalize_text("《阿凡达》。“好看”、", punctuation="remove") == "阿凡达 好看"
+    assert normalize_text("《三体》。“好看”、", punctuation="remove") == "三体 好看"
     # Unicode symbols (category S*) are not punctuation and stay.
     assert normalize_text("c++ $5", punctuation="remove") == "c++ $5"
 
 
 def test_normalize_text_unifies_punctuation_to_ascii():
-    assert normalize_text("《阿凡达》。“好”、‘棒’……", punctuation="unify") == "<阿凡达>.\"好\",'棒'......"
+    assert normalize_text("《三体》。“好”、‘棒’……", punctuation="unify") == "<三体>.\"好\",'棒'......"
     # Without half-width conversion the full-width marks are unified too.
     assert normalize_text("好，棒！", to_halfwidth=False, punctuation="unify") == "好,棒!"
     unified = normalize_text(REVIEW, punctuation="unify")
@@ -185,7 +187,7 @@ def test_jieba_cut_generator_is_empty_the_second_time():
 def test_precise_mode_partitions_the_text():
     tokens = segment(REVIEW, mode="precise")
     assert "".join(tokens) == REVIEW  # every character in exactly one token
-    assert "科幻电影" in tokens
+    assert "小龙虾" in tokens
     assert "喜欢" in tokens
 
 
@@ -194,14 +196,14 @@ def test_search_mode_adds_overlapping_shorter_words():
     search = segment(REVIEW, mode="search")
     assert len(search) > len(precise)
     assert set(precise) <= set(search)
-    assert {"科幻", "电影", "科幻电影"} <= set(search)
+    assert {"小龙", "龙虾", "小龙虾"} <= set(search)
     # Overlap: the tokens together are longer than the text.
     assert sum(len(token) for token in search) > len(REVIEW)
 
 
 def test_full_mode_lists_every_dictionary_word():
-    full = segment("科幻电影", mode="full")
-    assert {"科幻", "科幻电影", "电影"} <= set(full)
+    full = segment("电子书阅读器", mode="full")
+    assert {"电子书", "阅读器", "阅读"} <= set(full)
 
 
 def test_segment_rejects_bad_arguments():
@@ -296,10 +298,10 @@ def test_remove_stopwords():
 
 
 def test_tokenize_for_model_pipeline():
-    tokens = tokenize_for_model("\ufeff我喜欢看电影，尤其是科幻电影！ＩＭＡＸ版本  很棒")
+    tokens = tokenize_for_model("\ufeff我很喜欢这家店的小龙虾！ＸＬ份量  很足")
     assert isinstance(tokens, list)
-    assert "科幻电影" in tokens and "喜欢" in tokens
-    assert "imax" in tokens  # half-width and lower-cased
+    assert "小龙虾" in tokens and "喜欢" in tokens
+    assert "xl" in tokens  # half-width and lower-cased
     stopwords = load_stopwords()
     assert not [token for token in tokens if token in stopwords or not token.strip()]
 
@@ -417,11 +419,11 @@ def test_pad_sequences_pads_and_truncates():
 
 def test_pad_sequences_with_a_vocabulary():
     vocabulary = Vocabulary([tokenize_for_model(REVIEW)])
-    ids = [vocabulary.encode(tokenize_for_model(REVIEW)), vocabulary.encode(["电影"])]
+    ids = [vocabulary.encode(tokenize_for_model(REVIEW)), vocabulary.encode(["口味"])]
     padded, lengths = pad_sequences(ids, max_len=4, pad_id=vocabulary.pad_id)
     assert padded.shape == (2, 4)
     assert lengths.tolist() == [4, 1]
-    assert vocabulary.decode(padded[1], skip_pad=True) == ["电影"]
+    assert vocabulary.decode(padded[1], skip_pad=True) == ["口味"]
 
 
 def test_pad_sequences_rejects_bad_arguments():

@@ -190,7 +190,7 @@ def _replace_punctuation(text: str, punctuation: str) -> str:
     if punctuation == "unify":
         return text.translate(_UNIFY_TABLE)
     # "remove": every character whose Unicode category is punctuation (P*), Chinese or ASCII.
-    # It becomes a space rather than nothing, so that "电影，科幻" does not glue into one run of
+    # It becomes a space rather than nothing, so that "好吃，便宜" does not glue into one run of
     # characters that jieba might cut across the old boundary.
     return "".join(" " if unicodedata.category(character).startswith("P") else character for character in text)
 
@@ -308,7 +308,7 @@ def segment(text: str, mode: str = "precise", hmm: bool = True) -> list[str]:
     mode:
         ``"precise"`` (``jieba.lcut``): each character belongs to exactly one word; use this to
         build features. ``"search"`` (``jieba.lcut_for_search``): precise mode, plus the shorter
-        dictionary words inside each long word ("科幻电影" also gives "科幻" and "电影"), so
+        dictionary words inside each long word ("电子书阅读器" also gives "电子书" and "阅读器"), so
         tokens overlap; meant for search-engine indexing. ``"full"`` (``jieba.lcut(...,
         cut_all=True)``): every dictionary word found anywhere, overlapping; fast but noisy.
     hmm:
@@ -341,7 +341,7 @@ def add_user_words(words: Iterable[str], freq: int | None = None, tag: str | Non
     """Add words to jieba's dictionary so that segmentation keeps them whole.
 
     Domain words (product names, film titles, slang) are often cut into pieces: by default
-    jieba cuts "阿凡达" into "阿凡" and "达". After ``add_user_words(["阿凡达"])`` it is one token.
+    jieba cuts "充电宝" (power bank) into "充电" and "宝". After ``add_user_words(["充电宝"])`` it is one token.
 
     The dictionary is shared by the whole Python process: the change also affects
     :func:`pos_tag`, :func:`extract_keywords` and any direct use of jieba afterwards.
