@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from tutorial_lib import plotting  # noqa: E402
@@ -62,3 +63,59 @@ def test_plot_calibration_draws_one_curve_per_model_plus_diagonal():
     with pytest.raises(ValueError, match="scores_by_model is empty"):
         plotting.plot_calibration(ax, labels, {})
     plt.close(fig)
+
+
+def _tiny_ratings():
+    # 5 users, 10 rated items, 60 ratings spread over 30 days.
+    rng = np.random.default_rng(0)
+    n_ratings = 60
+    return pd.DataFrame({
+        "user_id": rng.integers(1, 6, n_ratings),
+        "item_id": rng.integers(1, 11, n_ratings),
+        "rating": rng.integers(1, 6, n_ratings),
+        "timestamp": 880_000_000 + rng.integers(0, 30 * 24 * 3600, n_ratings),
+    })
+
+
+def test_plot_movielens_overview_draws_six_titled_panels():
+    fig = plotting.plot_movielens_overview(_tiny_ratings(), max_seq_len=8, item_ids=range(1, 13))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(fig.axes) == 6 and all(titles)
+    assert titles[2] == "Long tail of item popularity"
+    # item_ids adds the two unrated items 11 and 12: the long-tail curve has 12 points.
+    assert len(fig.axes[2].lines[0].get_xdata()) == 12
+    # The sequence-length panel marks max_seq_len with a vertical line.
+    assert list(fig.axes[3].lines[1].get_xdata()) == [8, 8]
+    assert fig.get_suptitle() == "MovieLens 100K"
+    plt.close(fig)
+
+
+def test_plot_movielens_overview_checks_its_arguments():
+    with pytest.raises(ValueError, match="ratings is missing"):
+        plotting.plot_movielens_overview(_tiny_ratings().drop(columns="timestamp"), max_seq_len=8)
+    with pytest.raises(ValueError, match="max_seq_len"):
+        plotting.plot_movielens_overview(_tiny_ratings(), max_seq_len=0)
+    plt.close("all")
+
+
+def test_plot_review_corpora_draws_three_titled_panels():
+    # Two corpora that share the category "hotel": the second one gets its own bar.
+    reviews = pd.DataFrame({
+        "text": ["good", "bad room", "nice stay", "fast", "slow and cold", "ok"],
+        "label": [1, 0, 1, 1, 0, 0],
+        "category": ["hotel", "hotel", "hotel", "food", "food", "food"],
+        "corpus": ["shop", "shop", "hotels", "shop", "shop", "shop"],
+    })
+    fig = plotting.plot_review_corpora(reviews)
+    assert len(fig.axes) == 3
+    assert [ax.get_title() for ax in fig.axes] == [
+        "评论长度 review length", "类别与标签 category and label", "正面比例 share of positive reviews",
+    ]
+    bar_names = [label.get_text() for label in fig.axes[1].get_yticklabels()]
+    assert sorted(bar_names) == ["food", "hotel", "hotel (hotels)"]
+    # Positive share per corpus, corpora in sorted order: hotels 1/1, shop 2/5.
+    heights = [bar.get_height() for bar in fig.axes[2].patches]
+    assert heights == pytest.approx([1.0, 0.4])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="reviews is missing"):
+        plotting.plot_review_corpora(reviews.drop(columns="corpus"))

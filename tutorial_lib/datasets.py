@@ -61,9 +61,9 @@ from tutorial_lib.downloads import (
     Download,
     SafeUnzip,
     UnsafeArchiveError,
-    make_registry,
     data_cache_dir,
     file_checksum,
+    make_registry,
 )
 from tutorial_lib.downloads import fetch_file as _fetch_from_registry
 
