@@ -20,7 +20,7 @@ from tutorial_lib.splits import (
     deduplicate_reviews,
     leave_last_out,
     most_recent_rows,
-    normalise_review_text,
+    review_comparison_key,
     sample_per_group,
     stratified_split,
     temporal_split,
@@ -208,10 +208,10 @@ def test_deduplicate_fixture_reviews_by_hand(fixture_reviews):
         cross_corpus_texts=2,
     )
     assert len(kept) == 16
-    assert not normalise_review_text(kept.text).duplicated().any()
+    assert not review_comparison_key(kept.text).duplicated().any()
     assert not kept.text.isin(["送到时有一半烂了", "包装破了"]).any()
     # The first copy is kept: the shared hotel reviews stay online-shopping rows.
-    shared = kept[normalise_review_text(kept.text) == "前台服务热情，房间干净"]
+    shared = kept[review_comparison_key(kept.text) == "前台服务热情，房间干净"]
     assert shared.corpus.tolist() == ["online_shopping_10_cats"]
     assert kept.index.is_monotonic_increasing  # input order and index kept
     assert str(report).startswith("23 rows -> 16:")
@@ -328,10 +328,10 @@ def test_real_leave_last_out_and_temporal_split(real_data):
 @needs_mirror
 def test_real_hotel_reviews_shared_between_corpora(real_data):
     reviews = real_data.reviews
-    shopping_hotel = normalise_review_text(
+    shopping_hotel = review_comparison_key(
         reviews.text[(reviews.corpus == "online_shopping_10_cats") & (reviews.category == "酒店")]
     )
-    hotel = set(normalise_review_text(reviews.text[reviews.corpus == "ChnSentiCorp_htl_all"]))
+    hotel = set(review_comparison_key(reviews.text[reviews.corpus == "ChnSentiCorp_htl_all"]))
     # The data README counts 5,573 shared texts comparing the raw strings; one more online-shopping
     # hotel review matches once its leading byte-order mark is removed (checked separately with
     # plain pandas on the raw CSV files).
@@ -345,7 +345,7 @@ def test_real_reviews_deduplicate_then_split_without_shared_texts(real_data):
     assert report.rows_out == report.rows_in - report.conflicting_rows_dropped - report.duplicate_rows_dropped
     assert report.duplicate_rows_dropped >= 5_574 and report.cross_corpus_texts >= 5_574
     train, valid, test = stratified_split(kept, test_fraction=0.2, valid_fraction=0.1, seed=0, category_col="category")
-    keys = [set(normalise_review_text(part.text)) for part in (train, valid, test)]
+    keys = [set(review_comparison_key(part.text)) for part in (train, valid, test)]
     assert not (keys[0] & keys[1]) and not (keys[0] & keys[2]) and not (keys[1] & keys[2])
     for part in (train, valid, test):
         assert abs(part.label.mean() - kept.label.mean()) < 0.005

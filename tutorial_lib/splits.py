@@ -34,7 +34,7 @@ __all__ = [
     "DeduplicationReport",
     "deduplicate_reviews",
     "leave_last_out",
-    "normalise_review_text",
+    "review_comparison_key",
     "stratified_split",
     "temporal_split",
 ]
@@ -218,7 +218,7 @@ class DeduplicationReport:
         )
 
 
-def normalise_review_text(texts: pd.Series) -> pd.Series:
+def review_comparison_key(texts: pd.Series) -> pd.Series:
     """The key two reviews are compared on: the text without surrounding whitespace or U+FEFF.
 
     ``load_reviews`` already removes byte-order marks; they are removed here too so that frames
@@ -236,7 +236,7 @@ def deduplicate_reviews(
 ):
     """Keep one row per review text, and drop texts whose copies disagree on the label.
 
-    Texts are compared after :func:`normalise_review_text` (whitespace at either end and
+    Texts are compared after :func:`review_comparison_key` (whitespace at either end and
     byte-order marks ignored), inside a corpus and across corpora. The rules:
 
     1. A text whose copies carry different labels is ambiguous: every copy is dropped
@@ -266,7 +266,7 @@ def deduplicate_reviews(
     require_columns(frame, "frame", [text_col, label_col], allow_empty=False, hint=" Pass the right column names as arguments.")
     if frame[text_col].isna().any():
         raise ValueError(f"Column {text_col!r} holds missing texts; drop them first (load_reviews does).")
-    key = normalise_review_text(frame[text_col])
+    key = review_comparison_key(frame[text_col])
     labels_per_text = frame[label_col].groupby(key.to_numpy()).nunique()
     conflicting = labels_per_text.index[labels_per_text.to_numpy() > 1]
     is_conflicting = key.isin(conflicting).to_numpy()
@@ -363,7 +363,7 @@ def stratified_split(
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {seed!r}.")
     if text_col is not None:
-        n_duplicates = int(normalise_review_text(frame[text_col]).duplicated().sum())
+        n_duplicates = int(review_comparison_key(frame[text_col]).duplicated().sum())
         if n_duplicates:
             raise ValueError(
                 f"frame holds {n_duplicates} rows whose {text_col!r} repeats an earlier row; the same "
