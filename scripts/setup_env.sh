@@ -37,7 +37,7 @@ fi
 "$venv/bin/python" - <<'PY'
 import matplotlib
 matplotlib.use("Agg")
-from tutorial_lib.plotting import use_chinese_font
+from tutorial_lib.book.plotting import use_chinese_font
 try:
     print(f"setup: Chinese text in figures uses the font {use_chinese_font()!r}")
 except RuntimeError as error:

@@ -9,7 +9,7 @@ import tomllib
 import yaml
 from packaging.requirements import Requirement
 
-from tutorial_lib import colab
+from tutorial_lib.book import colab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -58,7 +58,7 @@ def test_every_toc_entry_exists(toc):
 def test_first_cell_badge_and_no_outputs(notebook):
     repository = colab.read_repository(ROOT)
     problems = colab.check_notebook(notebook, repository, ROOT)
-    assert not problems, "\n".join(problems) + "\nFix with: python -m tutorial_lib.colab sync notebooks/*.ipynb"
+    assert not problems, "\n".join(problems) + "\nFix with: python -m tutorial_lib.book.colab sync notebooks/*.ipynb"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)

@@ -4,7 +4,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tutorial_lib import colab
+from tutorial_lib.book import colab
 
 REPOSITORY = colab.Repository(url="https://github.com/example/book", branch="main")
 

@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.datasets: registry, cache / mirror / download paths, loaders.
+"""Tests for tutorial_lib.data.datasets: registry, cache / mirror / download paths, loaders.
 
 Nothing here touches the internet: downloads go to a loopback HTTP server started by the test
 (or to 127.0.0.1:9, where nothing listens). Tests against the real data run only when
@@ -24,8 +24,9 @@ import pandas as pd
 import pooch
 import pytest
 
-from tutorial_lib import datasets, downloads
-from tutorial_lib.datasets import (
+from tutorial_lib.data import datasets
+from tutorial_lib.data import downloads
+from tutorial_lib.data.datasets import (
     FIXTURES_DIR,
     MOVIELENS_100K_GENRES,
     REGISTRY,

@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.features: ID indexing, user/item/text features, fused features."""
+"""Tests for tutorial_lib.data.features: ID indexing, user/item/text features, fused features."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from tutorial_lib.features import (
+from tutorial_lib.data.features import (
     DEFAULT_AGE_EDGES,
     ZIP_REGIONS,
     BehaviourFeatures,
@@ -27,7 +27,7 @@ from tutorial_lib.features import (
     text_keyword_features,
     zip_region,
 )
-from tutorial_lib.text import tokenize_for_model
+from tutorial_lib.data.text import tokenize_for_model
 
 # --- small hand-built tables with the loaders' dtypes ---------------------------------------
 

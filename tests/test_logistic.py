@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.logistic: the by-hand model against scikit-learn and PyTorch."""
+"""Tests for tutorial_lib.models.logistic: the by-hand model against scikit-learn and PyTorch."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import sklearn.linear_model
 import sklearn.metrics
 import torch
 
-from tutorial_lib import logistic
-from tutorial_lib.logistic import ConvergenceWarning, LogisticRegression, NotFittedError
+from tutorial_lib.book import errata
+from tutorial_lib.models import logistic, logistic_torch
+from tutorial_lib.models.logistic import ConvergenceWarning, LogisticRegression, NotFittedError
 
 
 # --------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def test_log_odds_inverts_sigmoid():
 # The sources' worked examples (expected values recomputed here with math.exp)
 # --------------------------------------------------------------------------------------
 def test_source000_example_recomputed():
-    example = logistic.source000_example()
+    example = errata.source000_example()
     expected_logit = -2.5 + 0.5 * 25 + 1.2 * 10 + 0.8 * 20  # = 38
     assert example.logit == pytest.approx(expected_logit) == 38.0
     assert example.probability == pytest.approx(1.0 / (1.0 + math.exp(-38.0)), rel=1e-15)
@@ -102,7 +103,7 @@ def test_source000_example_recomputed():
 
 @pytest.mark.parametrize("female_code", [0, 1])
 def test_source003_example_recomputed(female_code):
-    example = logistic.source003_example(female_code)
+    example = errata.source003_example(female_code)
     expected_logit = -4.5 + 0.5 * 28 + 2.0 * female_code + 1.5 * 8  # 21.5 or 23.5
     assert example.logit == pytest.approx(expected_logit)
     assert example.probability == pytest.approx(1.0 / (1.0 + math.exp(-expected_logit)), rel=1e-15)
@@ -111,14 +112,14 @@ def test_source003_example_recomputed(female_code):
     assert example.claimed_probability == 0.384
     assert example.wrong_sign_probability is None
     with pytest.raises(ValueError, match="female_code"):
-        logistic.source003_example(2)
+        errata.source003_example(2)
 
 
 def test_logit_and_probability_helpers():
     assert logistic.logit([1.0, -2.0], [3.0, 0.5], 0.25) == pytest.approx(0.25 + 3.0 - 1.0)
     assert logistic.predicted_probability([0.0], [5.0], 0.0) == 0.5
     # The wrong-sign formula negates every coefficient but keeps the intercept.
-    assert logistic.wrong_sign_probability([2.0], [1.0], 0.5) == pytest.approx(1 / (1 + math.exp(-0.5 + 2.0)))
+    assert errata.wrong_sign_probability([2.0], [1.0], 0.5) == pytest.approx(1 / (1 + math.exp(-0.5 + 2.0)))
     with pytest.raises(ValueError, match="same length"):
         logistic.logit([1.0, 2.0], [1.0], 0.0)
 
@@ -305,7 +306,7 @@ def test_singular_hessian_is_explained():
 def test_torch_lbfgs_matches_sklearn(problem, C):
     X, y = problem
     reference = sklearn_fit(X, y, C)
-    model = logistic.fit_torch_logistic(X, y, C=C)
+    model = logistic_torch.fit_torch_logistic(X, y, C=C)
     assert model.linear.weight.dtype == torch.float64
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-6)
     np.testing.assert_allclose(model.intercept_, reference.intercept_, atol=1e-6)
@@ -314,7 +315,7 @@ def test_torch_lbfgs_matches_sklearn(problem, C):
 def test_torch_module_with_copied_weights_gives_the_same_logits(problem):
     X, y = problem
     numpy_model = LogisticRegression(C=1.0).fit(X, y)
-    torch_model = logistic.TorchLogisticRegression(X.shape[1], dtype=torch.float64)
+    torch_model = logistic_torch.TorchLogisticRegression(X.shape[1], dtype=torch.float64)
     torch_model.load_coefficients(numpy_model.coef_, numpy_model.intercept_)
     with torch.no_grad():
         logits = torch_model(torch.as_tensor(X, dtype=torch.float64)).numpy()
@@ -325,13 +326,13 @@ def test_torch_module_with_copied_weights_gives_the_same_logits(problem):
 def test_torch_input_validation(problem):
     X, y = problem
     with pytest.raises(TypeError, match="dense"):
-        logistic.fit_torch_logistic(scipy.sparse.csr_matrix(X), y)
+        logistic_torch.fit_torch_logistic(scipy.sparse.csr_matrix(X), y)
     with pytest.raises(ValueError, match="C must be"):
-        logistic.fit_torch_logistic(X, y, C=0)
+        logistic_torch.fit_torch_logistic(X, y, C=0)
     with pytest.raises(ValueError, match="n_features"):
-        logistic.TorchLogisticRegression(0)
+        logistic_torch.TorchLogisticRegression(0)
     with pytest.raises(ValueError, match="intercept is required"):
-        logistic.TorchLogisticRegression(2).load_coefficients([1.0, 2.0])
+        logistic_torch.TorchLogisticRegression(2).load_coefficients([1.0, 2.0])
 
 
 def test_fit_torch_logistic_accepts_read_only_arrays():
@@ -344,6 +345,6 @@ def test_fit_torch_logistic_accepts_read_only_arrays():
     y.flags.writeable = False
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # torch warns on read-only NumPy input: that must not happen
-        model = logistic.fit_torch_logistic(X, y, C=1.0)
+        model = logistic_torch.fit_torch_logistic(X, y, C=1.0)
     reference = LogisticRegression(C=1.0, solver="newton", tol=1e-10).fit(np.array(X), np.array(y))
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-5)

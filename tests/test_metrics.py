@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.metrics: each metric against scikit-learn or a case worked by hand."""
+"""Tests for tutorial_lib.evaluation.metrics: each metric against scikit-learn or a case worked by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import sklearn.calibration
 import sklearn.metrics
 
-from tutorial_lib import metrics
+from tutorial_lib.evaluation import metrics
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from tutorial_lib import plotting  # noqa: E402
+from tutorial_lib.book import plotting  # noqa: E402
 
 
 def _draw_chinese_title():

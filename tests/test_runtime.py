@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from tutorial_lib import runtime
+from tutorial_lib.book import runtime
 
 
 def test_environment_variable_selects_the_profile(monkeypatch):

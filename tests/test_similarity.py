@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
-from tutorial_lib.similarity import cosine_similarity_rows
+from tutorial_lib.models.neighbourhood import cosine_similarity_rows
 
 
 def test_matches_scikit_learn_with_missing_as_zero():

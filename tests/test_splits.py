@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.splits: the splits must not leak.
+"""Tests for tutorial_lib.data.splits: the splits must not leak.
 
 Expected values in the small cases are worked out by hand from the fixture files (see the
 comments); larger cases check properties (no future in training, disjoint parts, label ratios)
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tutorial_lib.datasets import REVIEW_CORPORA, fixture_registry, load_movielens_ratings, load_reviews
-from tutorial_lib.splits import (
+from tutorial_lib.data.datasets import REVIEW_CORPORA, fixture_registry, load_movielens_ratings, load_reviews
+from tutorial_lib.data.splits import (
     DeduplicationReport,
     deduplicate_reviews,
     leave_last_out,

@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.text: normalisation, jieba wrappers, stop words, keywords, vocabularies."""
+"""Tests for tutorial_lib.data.text: normalisation, jieba wrappers, stop words, keywords, vocabularies."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import jieba
 import numpy as np
 import pytest
 
-from tutorial_lib import text
-from tutorial_lib.text import (
+from tutorial_lib.data import text
+from tutorial_lib.data.text import (
     DIGIT_MASK,
     PAD_TOKEN,
     UNK_TOKEN,
@@ -79,7 +79,7 @@ def test_fresh_interpreter_prints_nothing_to_stderr():
     # Python process with every warning shown, and require an empty stderr.
     script = textwrap.dedent(
         f"""
-        import tutorial_lib.text as t
+        import tutorial_lib.data.text as t
         t.segment({REVIEW!r})
         t.pos_tag({REVIEW!r})
         t.extract_keywords({REVIEW!r}, method="tfidf")

@@ -1,4 +1,4 @@
-"""Tests for tutorial_lib.mlp and tutorial_lib.training."""
+"""Tests for tutorial_lib.models.mlp and tutorial_lib.training."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import scipy.sparse
 import torch
 
-from tutorial_lib.logistic import TorchLogisticRegression
-from tutorial_lib.mlp import BehaviourMLP
+from tutorial_lib.models.logistic_torch import TorchLogisticRegression
+from tutorial_lib.models.mlp import BehaviourMLP
 from tutorial_lib.training import evaluate_loss, make_loader, predict_proba, train_model
 
 

@@ -1,26 +1,19 @@
 """tutorial_lib: the code behind the book *Predicting user behaviour for recommender systems*.
 
-Modules (each holds one kind of thing):
+Subpackages (each holds one kind of thing):
 
-- ``runtime``: run profiles (quick / full), device and seeds; ``start_notebook``.
-- ``colab``: the first cell every notebook shares, and its check.
-- ``plotting``: matplotlib helpers, including a font that can draw Chinese.
-- ``similarity``: cosine similarity between users or items (collaborative filtering).
-- ``downloads``: fetch a verified file from a cache, a local mirror or its official URL.
-- ``datasets``: the book's datasets (URLs, checksums, licences) and their loaders.
-- ``splits``: train/test splits that do not leak.
-- ``text``: Chinese text normalisation, jieba segmentation, keywords, vocabularies.
-- ``features``: user, item and text features for behaviour prediction.
-- ``logistic``: logistic regression from scratch (gradient descent, Newton/IRLS).
-- ``metrics``: evaluation metrics, one function each.
-- ``mlp``: the multilayer-perceptron behaviour predictor.
+- ``data``: downloads, datasets, splits, Chinese text processing, features.
+- ``models``: one module per model family, each from scratch beside its library twin.
 - ``training``: the small PyTorch training loop the chapters share.
+- ``evaluation``: metrics, evaluation protocols and results records.
+- ``book``: what only the notebooks need: run profiles, the Colab set-up cell, figures,
+  the sources' errata.
 - ``validation``: the input checks every public function uses.
 
-Heavy dependencies (torch, transformers) are imported by the modules that need them, not here.
+PyTorch is imported only by ``models`` and ``training``, never by this package root.
 """
 
-from tutorial_lib.runtime import RunContext, get_device, get_profile, set_seed, start_notebook
+from tutorial_lib.book.runtime import RunContext, get_device, get_profile, set_seed, start_notebook
 
 __version__ = "0.1.0"
 

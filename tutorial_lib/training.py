@@ -9,7 +9,7 @@ Three steps, one function each:
 3. :func:`predict_proba` returns the model's probabilities as a NumPy array.
 
 Models take a ``(batch, n_features)`` float32 tensor and return ``(batch,)`` logits
-(:class:`tutorial_lib.mlp.BehaviourMLP`, :class:`tutorial_lib.logistic.TorchLogisticRegression`);
+(:class:`tutorial_lib.models.mlp.BehaviourMLP`, :class:`tutorial_lib.models.logistic.TorchLogisticRegression`);
 the default loss is ``torch.nn.BCEWithLogitsLoss``.
 
 Reproducibility: on a CPU, the same seed for :func:`make_loader` (batch order) and for
@@ -29,7 +29,7 @@ import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 from tqdm.auto import tqdm
 
-from tutorial_lib.runtime import get_seed
+from tutorial_lib.book.runtime import get_seed
 from tutorial_lib.validation import as_feature_matrix, as_label_vector, check_positive_int
 
 __all__ = ["FeatureLabelDataset", "make_loader", "train_model", "evaluate_loss", "predict_proba"]
@@ -117,7 +117,7 @@ def make_loader(X, y, batch_size: int = 256, shuffle: bool = True, seed: int | N
         Reshuffle the rows at every epoch (use it for training, not for evaluation).
     seed : int or None, default None
         Seed of the generator that shuffles; None uses the book's seed
-        (:func:`tutorial_lib.runtime.get_seed`). The generator belongs to this loader, so the
+        (:func:`tutorial_lib.book.runtime.get_seed`). The generator belongs to this loader, so the
         batch order does not depend on any other use of the random number generators.
 
     Returns
@@ -211,7 +211,7 @@ def train_model(
         AdamW's decoupled weight decay, >= 0. Unlike an L2 term added to the loss it shrinks
         the weights directly, outside Adam's per-parameter scaling.
     device : str or torch.device, default "cpu"
-        Where to train ("cpu" or "cuda"; see :func:`tutorial_lib.runtime.get_device`).
+        Where to train ("cpu" or "cuda"; see :func:`tutorial_lib.book.runtime.get_device`).
     valid_loader : DataLoader, optional
         If given, its mean loss is computed after every epoch (dropout off).
     progress : bool, default True

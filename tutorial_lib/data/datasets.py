@@ -2,7 +2,7 @@
 
 The book never ships data: MovieLens forbids redistribution and the Chinese review corpora
 carry no licence. Instead every file is described here by its official URL and checksum, and
-:func:`fetch_file` (implemented in :mod:`tutorial_lib.downloads`) finds a verified copy in this order:
+:func:`fetch_file` (implemented in :mod:`tutorial_lib.data.downloads`) finds a verified copy in this order:
 
 1. the **cache** (``TUTORIAL_DATA_CACHE``, default ``pooch.os_cache("tutorial_lib")``, for
    example ``~/.cache/tutorial_lib`` on Linux): used when its checksum matches;
@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tutorial_lib.downloads import (
+from tutorial_lib.data.downloads import (
     CACHE_ENV_VAR,
     MIRROR_ENV_VAR,
     UNREACHABLE_URL,
@@ -65,7 +65,7 @@ from tutorial_lib.downloads import (
     file_checksum,
     make_registry,
 )
-from tutorial_lib.downloads import fetch_file as _fetch_from_registry
+from tutorial_lib.data.downloads import fetch_file as _fetch_from_registry
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -98,7 +98,7 @@ __all__ = [
     "load_reviews",
 ]
 
-FIXTURES_DIR = Path(__file__).resolve().parent / "resources" / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "resources" / "fixtures"
 
 
 #: Text columns use this dtype: the same on pandas 2 and 3, missing values are ``pd.NA``.
@@ -234,7 +234,7 @@ def fixture_registry() -> DataRegistry:
 
     Examples
     --------
-    >>> from tutorial_lib.datasets import fixture_registry, load_movielens_ratings
+    >>> from tutorial_lib.data.datasets import fixture_registry, load_movielens_ratings
     >>> load_movielens_ratings(registry=fixture_registry()).shape
     (14, 4)
     """
@@ -409,7 +409,7 @@ def fetch_file(path: str, *, registry: DataRegistry | None = None, **options) ->
 
     ``path`` is a file of :data:`REGISTRY` such as ``"movielens/ml-100k/u.data"``; ``registry``
     defaults to :data:`REGISTRY`. The other options (``url``, ``cache_dir``, ``mirror_dir``,
-    ``retries``, ``progressbar``) are those of :func:`tutorial_lib.downloads.fetch_file`,
+    ``retries``, ``progressbar``) are those of :func:`tutorial_lib.data.downloads.fetch_file`,
     which documents where the file is looked for and what it raises.
     """
     return _fetch_from_registry(path, registry=REGISTRY if registry is None else registry, **options)
@@ -722,7 +722,7 @@ def load_reviews(corpus: str, *, drop_empty: bool = True, registry: DataRegistry
     The corpora overlap: 5,574 hotel reviews appear both in online_shopping_10_cats (category
     酒店) and in ChnSentiCorp_htl_all (5,573 identical strings, plus one that differs only by a
     byte-order mark), and a few texts repeat inside a corpus, sometimes with
-    opposite labels. Use :func:`tutorial_lib.splits.deduplicate_reviews` before splitting.
+    opposite labels. Use :func:`tutorial_lib.data.splits.deduplicate_reviews` before splitting.
     """
     if corpus not in _REVIEW_PATHS:
         raise ValueError(f"Unknown review corpus {corpus!r}; expected one of: {', '.join(REVIEW_CORPORA)}.")

@@ -1,6 +1,6 @@
 """Fetch a verified copy of a data file: from a cache, a local mirror, or its official URL.
 
-This module knows nothing about particular datasets; :mod:`tutorial_lib.datasets` describes
+This module knows nothing about particular datasets; :mod:`tutorial_lib.data.datasets` describes
 the book's files (URLs, checksums) in a :class:`DataRegistry` and loads them. Here is how a
 registered file is found, in this order:
 
@@ -512,7 +512,7 @@ def fetch_file(
     path:
         Registry path, e.g. ``"movielens/ml-100k/u.data"``.
     registry:
-        Which registry describes the file (the book's is :data:`tutorial_lib.datasets.REGISTRY`).
+        Which registry describes the file (the book's is :data:`tutorial_lib.data.datasets.REGISTRY`).
     url:
         Download from this URL instead of the registry's (the checksum stays the same).
     cache_dir:

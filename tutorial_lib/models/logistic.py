@@ -9,7 +9,8 @@ For a feature vector ``x`` (length ``n_features``), weights ``w`` and intercept 
 
 Note the minus sign in front of the *whole* logit. Source 000 (§4.1) writes
 ``1 / (1 + exp(-b + w · x))``, which flips the sign of every coefficient;
-:func:`wrong_sign_probability` computes that formula so the book can show the difference.
+``tutorial_lib.book.errata.wrong_sign_probability`` computes that formula so the book can
+show the difference.
 
 The loss
 --------
@@ -51,14 +52,12 @@ saturated for exactly this reason.
 
 from __future__ import annotations
 
-import dataclasses
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
@@ -69,18 +68,12 @@ __all__ = [
     "log_odds",
     "logit",
     "predicted_probability",
-    "wrong_sign_probability",
-    "WorkedExample",
-    "source000_example",
-    "source003_example",
     "l2_from_C",
     "negative_log_likelihood",
     "gradient",
     "hessian",
     "finite_difference_gradient",
     "LogisticRegression",
-    "TorchLogisticRegression",
-    "fit_torch_logistic",
     "ConvergenceWarning",
     "NotFittedError",
 ]
@@ -188,135 +181,6 @@ def logit(coefficients: Sequence[float], features: Sequence[float], intercept: f
 def predicted_probability(coefficients: Sequence[float], features: Sequence[float], intercept: float) -> float:
     """``P(y = 1 | x) = sigmoid(logit)`` for one example (see :func:`logit` for the arguments)."""
     return sigmoid(logit(coefficients, features, intercept))
-
-
-def wrong_sign_probability(coefficients: Sequence[float], features: Sequence[float], intercept: float) -> float:
-    """Source 000 §4.1's formula ``1 / (1 + exp(-beta_0 + sum_i beta_i x_i))``. Do not use it.
-
-    Only the intercept is negated in the exponent, so it equals
-    ``sigmoid(beta_0 - sum_i beta_i x_i)``: every coefficient acts with the wrong sign.
-    Kept so that the book can show how far it is from :func:`predicted_probability`.
-    """
-    wrong_exponent_sum = -logit(coefficients, features, 0.0) + intercept
-    return sigmoid(wrong_exponent_sum)
-
-
-# --------------------------------------------------------------------------------------
-# The sources' worked examples, recomputed
-# --------------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class WorkedExample:
-    """A worked example from a source article, with what the arithmetic really gives.
-
-    Attributes
-    ----------
-    source : str
-        Where the example comes from, e.g. ``"000 §4.1"``.
-    intercept : float
-        ``beta_0``.
-    coefficients : tuple of float
-        ``beta_1 ... beta_n``.
-    features : tuple of float
-        ``x_1 ... x_n`` (raw, unscaled, as in the source).
-    claimed_probability : float
-        The probability the source prints.
-    logit : float
-        ``beta_0 + sum_i beta_i x_i``.
-    probability : float
-        ``sigmoid(logit)``, the correct ``P(y = 1 | x)`` (may round to 1.0 in float64).
-    complement_probability : float
-        ``sigmoid(-logit) = P(y = 0 | x)``, accurate even when ``probability`` rounds to 1.
-    claimed_logit : float
-        The logit the claimed probability would need (``log_odds(claimed_probability)``).
-    wrong_sign_probability : float or None
-        The source's own (wrong) formula evaluated, where the source wrote one; else None.
-    """
-
-    source: str
-    intercept: float
-    coefficients: tuple[float, ...]
-    features: tuple[float, ...]
-    claimed_probability: float
-    logit: float
-    probability: float
-    complement_probability: float
-    claimed_logit: float
-    wrong_sign_probability: float | None = None
-
-
-def _recompute_example(
-    source: str,
-    intercept: float,
-    coefficients: tuple[float, ...],
-    features: tuple[float, ...],
-    claimed_probability: float,
-    with_wrong_sign: bool,
-) -> WorkedExample:
-    example_logit = logit(coefficients, features, intercept)
-    return WorkedExample(
-        source=source,
-        intercept=intercept,
-        coefficients=coefficients,
-        features=features,
-        claimed_probability=claimed_probability,
-        logit=example_logit,
-        probability=sigmoid(example_logit),
-        complement_probability=sigmoid(-example_logit),
-        claimed_logit=log_odds(claimed_probability),
-        wrong_sign_probability=(
-            wrong_sign_probability(coefficients, features, intercept) if with_wrong_sign else None
-        ),
-    )
-
-
-def source000_example() -> WorkedExample:
-    """Source 000 §4.1: age 25, 10 purchases, 20 page views; the source claims P = 0.895.
-
-    Coefficients ``beta = (-2.5, 0.5, 1.2, 0.8)`` (intercept first) and features
-    ``x = (25, 10, 20)`` give the logit ``-2.5 + 12.5 + 12 + 16 = 38``, so
-    ``P = sigmoid(38) = 1 - 3.1e-17``, which is 1.0 in float64. The claimed 0.895 would need
-    a logit of about 2.14. The source's general formula, with the wrong sign, gives
-    ``1 / (1 + exp(2.5 + 40.5)) = sigmoid(-43)``, about 2.1e-19: wrong in the other
-    direction. (The source's numeric line writes the sign correctly and still prints 0.895.)
-
-    Both numbers are extreme because the features are raw counts and years: one feature
-    alone (0.5 × 25 = 12.5) saturates the sigmoid.
-    """
-    return _recompute_example(
-        source="000 §4.1",
-        intercept=-2.5,
-        coefficients=(0.5, 1.2, 0.8),
-        features=(25.0, 10.0, 20.0),
-        claimed_probability=0.895,
-        with_wrong_sign=True,
-    )
-
-
-def source003_example(female_code: int = 0) -> WorkedExample:
-    """Source 003, "举例说明": a 28-year-old woman with 8 page views; the source claims 0.384.
-
-    The source fits ``beta_0 = -4.5`` and ``beta = (0.5, 2.0, 1.5)`` for (age, gender, page
-    views) but never says how gender is coded. With ``female_code = 0`` the logit is
-    ``-4.5 + 0.5·28 + 2.0·0 + 1.5·8 = 21.5`` (P = 1 - 4.6e-10); with ``female_code = 1`` it is
-    23.5 (P = 1 - 6.2e-11). Either way P is essentially 1, not 0.384 (which needs a logit of
-    about -0.47), and the source's "predicted: no purchase" is the opposite of what its own
-    model says. Unscaled features saturate the logit again.
-
-    Parameters
-    ----------
-    female_code : {0, 1}
-        The value the gender feature takes for a woman.
-    """
-    if female_code not in (0, 1) or isinstance(female_code, bool):
-        raise ValueError(f"female_code must be 0 or 1, got {female_code!r}.")
-    return _recompute_example(
-        source="003 举例说明",
-        intercept=-4.5,
-        coefficients=(0.5, 2.0, 1.5),
-        features=(28.0, float(female_code), 8.0),
-        claimed_probability=0.384,
-        with_wrong_sign=False,
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -703,147 +567,3 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Predicted labels 0/1, shape (n_samples,): 1 where the logit is > 0 (P(y=1) > 0.5)."""
         return (self.decision_function(X) > 0).astype(np.int64)
-
-
-# --------------------------------------------------------------------------------------
-# The same model in PyTorch
-# --------------------------------------------------------------------------------------
-class TorchLogisticRegression(torch.nn.Module):
-    """Logistic regression as a PyTorch module: one ``Linear(n_features, 1)`` layer.
-
-    ``forward`` returns logits; pair it with ``torch.nn.BCEWithLogitsLoss`` (which applies the
-    sigmoid inside the loss in a numerically stable way), and apply ``torch.sigmoid`` only
-    when probabilities are wanted.
-
-    Parameters
-    ----------
-    n_features : int
-        Number of input features.
-    fit_intercept : bool, default True
-        Whether the layer has a bias.
-    dtype : torch.dtype, default torch.float32
-        Parameter dtype. Use ``torch.float64`` to compare with the NumPy version.
-
-    Shapes
-    ------
-    input ``(batch, n_features)`` -> output ``(batch,)``.
-    """
-
-    def __init__(self, n_features: int, fit_intercept: bool = True, dtype: torch.dtype = torch.float32):
-        super().__init__()
-        if not isinstance(n_features, numbers.Integral) or isinstance(n_features, bool) or n_features < 1:
-            raise ValueError(f"n_features must be a positive integer, got {n_features!r}.")
-        self.linear = torch.nn.Linear(int(n_features), 1, bias=bool(fit_intercept), dtype=dtype)
-        # Start from zero like the NumPy solvers; the loss is convex, so the start only
-        # affects the path, and zeros make the fit independent of the random seed.
-        torch.nn.init.zeros_(self.linear.weight)
-        if self.linear.bias is not None:
-            torch.nn.init.zeros_(self.linear.bias)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """Logits, shape (batch,), for features of shape (batch, n_features)."""
-        return self.linear(features).squeeze(-1)  # (batch, 1) -> (batch,)
-
-    @property
-    def coef_(self) -> np.ndarray:
-        """The weights as a NumPy array, shape (1, n_features), like scikit-learn's ``coef_``."""
-        return self.linear.weight.detach().cpu().numpy().copy()
-
-    @property
-    def intercept_(self) -> np.ndarray:
-        """The bias as a NumPy array, shape (1,) (zero without an intercept)."""
-        if self.linear.bias is None:
-            return np.zeros(1)
-        return self.linear.bias.detach().cpu().numpy().copy()
-
-    def load_coefficients(self, coef, intercept=None) -> TorchLogisticRegression:
-        """Copy weights in (for example from the NumPy model) so that outputs can be compared.
-
-        Parameters
-        ----------
-        coef : array_like, shape (n_features,) or (1, n_features)
-        intercept : float or array_like of shape (1,), optional
-            Required when the module has a bias, ignored otherwise.
-        """
-        weights = np.asarray(coef, dtype=np.float64).reshape(1, -1)
-        if weights.shape != tuple(self.linear.weight.shape):
-            raise ValueError(f"coef must have {self.linear.weight.shape[1]} entries, got {weights.size}.")
-        with torch.no_grad():
-            self.linear.weight.copy_(torch.as_tensor(weights, dtype=self.linear.weight.dtype))
-            if self.linear.bias is not None:
-                if intercept is None:
-                    raise ValueError("intercept is required: this module has a bias.")
-                bias = np.asarray(intercept, dtype=np.float64).reshape(1)
-                self.linear.bias.copy_(torch.as_tensor(bias, dtype=self.linear.bias.dtype))
-        return self
-
-
-def fit_torch_logistic(
-    X,
-    y,
-    C: float = 1.0,
-    *,
-    fit_intercept: bool = True,
-    max_iter: int = 500,
-    tol: float = 1e-10,
-) -> TorchLogisticRegression:
-    """Fit :class:`TorchLogisticRegression` in float64 with L-BFGS on scikit-learn's objective.
-
-    Minimises ``(sum_i BCEWithLogits_i + (1 / (2C)) ||w||^2) / n_samples``, which is
-    scikit-learn's objective divided by ``C · n_samples``: same minimiser, but gradients of
-    order one, so that ``tol`` means the same for any dataset size. The bias is not
-    penalised.
-
-    Parameters
-    ----------
-    X : array_like, shape (n_samples, n_features)
-        Dense features (convert a sparse matrix with ``X.toarray()`` first).
-    y : array_like, shape (n_samples,)
-        Labels 0/1.
-    C : float, default 1.0
-        Inverse penalty strength, > 0 (``np.inf``: no penalty).
-    fit_intercept : bool, default True
-    max_iter : int, default 500
-        Cap on L-BFGS iterations.
-    tol : float, default 1e-10
-        L-BFGS stops when the largest absolute gradient entry is <= tol.
-
-    Returns
-    -------
-    TorchLogisticRegression
-        In float64, on the CPU.
-    """
-    if scipy.sparse.issparse(X):
-        raise TypeError("fit_torch_logistic needs a dense X; call X.toarray() first if it fits in memory.")
-    X = as_feature_matrix(X)
-    y = as_label_vector(y, X.shape[0])
-    l2 = l2_from_C(C)
-    if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
-    if not isinstance(tol, numbers.Real) or tol <= 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}.")
-
-    features = torch.as_tensor(X, dtype=torch.float64)
-    labels = torch.as_tensor(y, dtype=torch.float64)
-    n_samples = features.shape[0]
-    model = TorchLogisticRegression(features.shape[1], fit_intercept=fit_intercept, dtype=torch.float64)
-    bce_sum = torch.nn.BCEWithLogitsLoss(reduction="sum")
-    optimizer = torch.optim.LBFGS(
-        model.parameters(),
-        lr=1.0,
-        max_iter=int(max_iter),
-        tolerance_grad=float(tol),
-        tolerance_change=1e-15,
-        history_size=20,
-        line_search_fn="strong_wolfe",
-    )
-
-    def closure() -> torch.Tensor:
-        optimizer.zero_grad()
-        weights = model.linear.weight
-        objective = (bce_sum(model(features), labels) + 0.5 * l2 * (weights * weights).sum()) / n_samples
-        objective.backward()
-        return objective
-
-    optimizer.step(closure)
-    return model

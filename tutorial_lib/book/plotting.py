@@ -188,7 +188,7 @@ def plot_calibration(ax, y_true, scores_by_model, *, n_bins: int = 10):
     scores_by_model:
         Mapping from a model's name to its predicted probabilities, each ``(n_samples,)``.
     """
-    from tutorial_lib.metrics import calibration_curve
+    from tutorial_lib.evaluation.metrics import calibration_curve
 
     if not scores_by_model:
         raise ValueError("scores_by_model is empty; pass {'model name': predicted_probabilities}.")
@@ -222,7 +222,7 @@ def plot_movielens_overview(ratings, *, max_seq_len, item_ids=None, top_item_sha
     ratings:
         DataFrame with one row per rating and the columns ``user_id``, ``item_id``, ``rating``
         (stars) and ``timestamp`` (Unix time in seconds), as returned by
-        :func:`tutorial_lib.datasets.load_movielens_ratings`.
+        :func:`tutorial_lib.data.datasets.load_movielens_ratings`.
     max_seq_len:
         The longest behaviour sequence a model reads (``context.profile.max_seq_len``), a
         positive int; marked on panel 4.
@@ -332,7 +332,7 @@ def plot_review_corpora(reviews):
     reviews:
         DataFrame with one row per review and the columns ``text`` (str), ``label`` (int,
         1 positive and 0 negative), ``category`` (str) and ``corpus`` (str), for example the
-        corpora from :func:`tutorial_lib.datasets.load_reviews` put together with
+        corpora from :func:`tutorial_lib.data.datasets.load_reviews` put together with
         ``pandas.concat``.
 
     Returns

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from tutorial_lib.runtime import get_seed
+from tutorial_lib.book.runtime import get_seed
 from tutorial_lib.validation import require_columns
 
 __all__ = [
@@ -335,7 +335,7 @@ def stratified_split(
     test_fraction, valid_fraction:
         Shares of all rows for test and validation (``valid_fraction=0``: no validation set).
     seed:
-        Seed of the shuffle (default: :func:`tutorial_lib.runtime.get_seed`). The same seed
+        Seed of the shuffle (default: :func:`tutorial_lib.book.runtime.get_seed`). The same seed
         gives the same split.
     category_col:
         Also stratify by this column (strata are label x category pairs), e.g. ``"category"``
@@ -401,7 +401,7 @@ def sample_per_group(frame: pd.DataFrame, max_per_group: int | None, *, group_co
     group_col:
         Column whose values define the groups.
     seed:
-        Random seed; ``None`` uses :func:`tutorial_lib.runtime.get_seed`.
+        Random seed; ``None`` uses :func:`tutorial_lib.book.runtime.get_seed`.
 
     Returns
     -------

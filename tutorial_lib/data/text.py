@@ -525,7 +525,7 @@ def extract_keywords(
     ``"tfidf"`` (``jieba.analyse.extract_tags``): term frequency in this text times the inverse
     document frequency from the IDF table shipped with jieba (computed on jieba's own corpus,
     not on your data; for features fitted on your data see
-    :class:`tutorial_lib.features.KeywordTfidf`). ``"textrank"`` (``jieba.analyse.textrank``):
+    :class:`tutorial_lib.data.features.KeywordTfidf`). ``"textrank"`` (``jieba.analyse.textrank``):
     PageRank on a graph of words that co-occur within a window of five; weights are scaled so
     that the top word has 1.0.
 

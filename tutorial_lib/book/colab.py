@@ -8,8 +8,8 @@ address is written) and checked by the tests.
 
 Command line, from the repository root::
 
-    python -m tutorial_lib.colab check notebooks/*.ipynb   # report notebooks that drifted
-    python -m tutorial_lib.colab sync notebooks/*.ipynb    # rewrite their first cell and badge
+    python -m tutorial_lib.book.colab check notebooks/*.ipynb   # report notebooks that drifted
+    python -m tutorial_lib.book.colab sync notebooks/*.ipynb    # rewrite their first cell and badge
 """
 
 from __future__ import annotations

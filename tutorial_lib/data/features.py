@@ -17,7 +17,7 @@ levels, genre names, popularity counts, medians, means and standard deviations a
 Computing them on all the data lets information from the test period leak into training and
 makes test scores look better than they will be in production.
 
-Input tables (the columns :mod:`tutorial_lib.datasets` loads):
+Input tables (the columns :mod:`tutorial_lib.data.datasets` loads):
 
 - ratings: ``user_id`` int32, ``item_id`` int32, ``rating`` int8 (1..5), ``timestamp`` int64
   (Unix seconds).
@@ -42,7 +42,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from tutorial_lib.text import tokenize_for_model
+from tutorial_lib.data.text import tokenize_for_model
 from tutorial_lib.validation import require_columns
 
 __all__ = [
@@ -440,7 +440,7 @@ class KeywordTfidf:
     """TF-IDF features over jieba tokens, fitted on training texts only.
 
     A thin wrapper around scikit-learn's ``TfidfVectorizer`` with the book's Chinese tokenizer
-    (:func:`tutorial_lib.text.tokenize_for_model`: normalise, jieba precise mode, stop words
+    (:func:`tutorial_lib.data.text.tokenize_for_model`: normalise, jieba precise mode, stop words
     removed). The vocabulary and the inverse document frequencies are learnt by :meth:`fit`;
     a word that appears only in test texts therefore has no column and is ignored by
     :meth:`transform`.

@@ -1,0 +1,6 @@
+"""What only the book's notebooks need: run profiles, the Colab set-up cell, figures.
+
+- ``runtime``: run profiles (quick / full), device and seeds; ``start_notebook``.
+- ``colab``: the first cell every notebook shares, and its check.
+- ``plotting``: matplotlib helpers, including a font that can draw Chinese.
+"""

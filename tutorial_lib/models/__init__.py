@@ -1,0 +1,10 @@
+"""Models, one module per family: each written from scratch, beside the library version it is
+tested against.
+
+- ``neighbourhood``: similarities and neighbourhood predictions for collaborative filtering.
+- ``logistic``: logistic regression from scratch in NumPy (gradient descent, Newton/IRLS).
+- ``logistic_torch``: the same model as a one-layer PyTorch module.
+- ``mlp``: the multilayer-perceptron behaviour predictor.
+
+Only this subpackage and ``tutorial_lib.training`` import PyTorch.
+"""
