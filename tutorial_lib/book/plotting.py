@@ -41,7 +41,7 @@ CJK_FONT_FAMILIES = (
 DEBIAN_FONT_PACKAGE = "fonts-wqy-microhei"
 DEBIAN_FONT_GLOBS = ("/usr/share/fonts/truetype/wqy/*.tt[cf]", "/usr/share/fonts/opentype/noto/*CJK*.tt[cf]")
 
-SAMPLE_CHINESE = "推荐系统用户行为预测"
+SAMPLE_CHINESE = "窗外桂花开了茶也凉了"
 
 INSTALL_HELP = (
     "No font with Chinese characters was found for matplotlib. Install one, then restart the kernel:\n"

@@ -1,40 +1,286 @@
-"""Similarity between users or items, the core of collaborative filtering.
+"""Similarities and neighbourhood predictions: the core of collaborative filtering (协同过滤).
 
-Conventions: a user–item matrix has shape ``(n_users, n_items)``; ``NaN`` marks a pair the
-user never rated. Cosine similarity treats an unobserved entry as 0, which is what the
-classic user-based and item-based collaborative filtering formulas do.
+Conventions
+-----------
+A rating matrix has shape ``(n_users, n_items)``: one row per user, one column per item.
+Pass its transpose, ``(n_items, n_users)``, to compare items instead of users.
+
+*Not rated* is ``NaN`` in a dense array, and an entry that is not stored in a
+``scipy.sparse`` matrix. Every other entry is a rating (a dense ``0`` is a rating of 0).
+
+The three similarities treat "not rated" differently, and that is the point of having three:
+
+- :func:`cosine_similarity_rows` counts an unrated entry as a rating of 0 (the classic
+  formula, and scikit-learn's ``cosine_similarity`` on the zero-filled matrix). On ratings,
+  which are all positive, it is never negative, so it cannot say that two users disagree.
+- :func:`pearson_similarity_rows` uses only the items both rows rated (co-rated items) and
+  centres each row on its mean over those items, as ``scipy.stats.pearsonr`` does on them.
+  It ranges from -1 (opposite tastes) to 1.
+- :func:`jaccard_similarity_rows` ignores the rating values: it compares the *sets* of rated
+  items, as ``sklearn.metrics.jaccard_score`` does on binarised rows.
+
+The prediction functions return a dense ``(n_users, n_items)`` array. Later chapters reuse
+all of these for user- and item-based nearest-neighbour models on sparse matrices.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
+
+from tutorial_lib.validation import check_positive_int
+
+
+def _ratings_and_mask(matrix, name: str = "matrix"):
+    """Split a rating matrix into its values (unrated = 0) and a 0/1 "rated" mask.
+
+    Returns two arrays of shape ``(n_rows, n_columns)``, both dense or both CSR (float64).
+    """
+    if sp.issparse(matrix):
+        values = sp.csr_matrix(matrix, dtype=np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_rows, n_columns), got shape {values.shape}.")
+        if not np.isfinite(values.data).all():
+            raise ValueError(f"{name} contains NaN or infinite stored values; in a sparse matrix "
+                             "'not rated' is an entry that is not stored.")
+        values.sum_duplicates()
+        observed = values.copy()
+        observed.data = np.ones_like(observed.data)
+        return values, observed
+    values = np.asarray(matrix, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_rows, n_columns), got shape {values.shape}.")
+    if np.isinf(values).any():
+        raise ValueError(f"{name} contains infinite values; only finite numbers and NaN "
+                         "(not rated) are allowed.")
+    observed = (~np.isnan(values)).astype(np.float64)
+    return np.nan_to_num(values, nan=0.0), observed
+
+
+def _dense(product) -> np.ndarray:
+    """A matrix product as a dense float64 array (sparse products come back sparse)."""
+    return product.toarray() if sp.issparse(product) else np.asarray(product, dtype=np.float64)
+
+
+def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` where the denominator is positive, 0 elsewhere."""
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
 
 
 def cosine_similarity_rows(matrix) -> np.ndarray:
-    """Cosine similarity between every pair of rows.
+    """Cosine similarity between every pair of rows, unrated entries counted as 0.
 
     .. math:: \\operatorname{sim}(u, v) = \\frac{r_u \\cdot r_v}{\\lVert r_u \\rVert \\, \\lVert r_v \\rVert}
 
     Parameters
     ----------
     matrix:
-        Array-like of shape ``(n_rows, n_columns)``; ``NaN`` entries count as 0. Pass the
-        transpose to compare items (columns) instead of users.
+        Dense array-like or scipy.sparse matrix, shape ``(n_rows, n_columns)``; ``NaN``
+        (dense) or an unstored entry (sparse) counts as 0.
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(n_rows, n_rows)``, symmetric. A row of zeros (a user with no ratings) has
-        similarity 0 with every row, itself included, instead of a division by zero.
+        Shape ``(n_rows, n_rows)``, symmetric. A row with no ratings has similarity 0 with
+        every row, itself included, instead of a division by zero.
     """
-    values = np.asarray(matrix, dtype=float)
-    if values.ndim != 2:
-        raise ValueError(f"matrix must be 2-D (n_rows, n_columns), got shape {values.shape}.")
-    if np.isinf(values).any():
-        raise ValueError("matrix contains infinite values; only finite numbers and NaN (unobserved) are allowed.")
-    filled = np.nan_to_num(values, nan=0.0)
-    norms = np.linalg.norm(filled, axis=1)
-    dot_products = filled @ filled.T
-    denominator = np.outer(norms, norms)
-    similarity = np.divide(dot_products, denominator, out=np.zeros_like(dot_products), where=denominator > 0)
-    return similarity
+    values, _ = _ratings_and_mask(matrix)
+    dot_products = _dense(values @ values.T)          # (n_rows, n_rows)
+    norms = np.sqrt(np.diag(dot_products))            # (n_rows,)
+    return _safe_divide(dot_products, np.outer(norms, norms))
+
+
+def pearson_similarity_rows(matrix, min_common: int = 2) -> np.ndarray:
+    """Pearson correlation (皮尔逊相关系数) between every pair of rows, on co-rated items.
+
+    For rows ``u`` and ``v`` let :math:`C` be the items both rated, and
+    :math:`\\bar r_u^{C}`, :math:`\\bar r_v^{C}` their means over :math:`C`:
+
+    .. math:: \\operatorname{sim}(u, v) = \\frac{\\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})
+              (r_{vi} - \\bar r_v^{C})}{\\sqrt{\\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})^2}
+              \\sqrt{\\sum_{i \\in C} (r_{vi} - \\bar r_v^{C})^2}}
+
+    This is ``scipy.stats.pearsonr`` applied to the two rows restricted to :math:`C`.
+
+    Parameters
+    ----------
+    matrix:
+        Dense array-like or scipy.sparse matrix, shape ``(n_rows, n_columns)``; ``NaN``
+        (dense) or an unstored entry (sparse) means "not rated".
+    min_common:
+        Fewest co-rated items for a correlation to be computed (at least 2; with exactly 2
+        the correlation is always -1 or +1, so larger values are common in practice).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_rows, n_rows)``, symmetric, values in [-1, 1]. Pairs with fewer than
+        ``min_common`` co-rated items, or where either row is constant on them (the
+        correlation is undefined), get 0: "no evidence either way".
+    """
+    min_common = check_positive_int(min_common, "min_common")
+    if min_common < 2:
+        raise ValueError(f"min_common must be at least 2 (a correlation needs two points), "
+                         f"got {min_common}.")
+    values, observed = _ratings_and_mask(matrix)
+    squares = values.multiply(values) if sp.issparse(values) else values ** 2
+    # Entry (u, v) of each product is a sum over the items that u and v both rated.
+    n_common = _dense(observed @ observed.T)          # |C|
+    sum_u = _dense(values @ observed.T)               # sum of r_ui over C
+    sum_v = sum_u.T                                   # sum of r_vi over C
+    sum_uv = _dense(values @ values.T)                # sum of r_ui r_vi over C
+    sum_uu = _dense(squares @ observed.T)             # sum of r_ui^2 over C
+    sum_vv = sum_uu.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        covariance = sum_uv - sum_u * sum_v / n_common
+        variance_u = sum_uu - sum_u ** 2 / n_common
+        variance_v = sum_vv - sum_v ** 2 / n_common
+    # A constant row has variance 0 up to rounding; treat a tiny variance as 0.
+    tolerance = 1e-12 * np.maximum(sum_uu, sum_vv)
+    defined = (n_common >= min_common) & (variance_u > tolerance) & (variance_v > tolerance)
+    similarity = np.zeros_like(n_common)
+    similarity[defined] = covariance[defined] / np.sqrt(variance_u[defined] * variance_v[defined])
+    return np.clip(similarity, -1.0, 1.0)
+
+
+def jaccard_similarity_rows(matrix) -> np.ndarray:
+    """Jaccard similarity between the sets of items two rows rated; rating values ignored.
+
+    .. math:: \\operatorname{sim}(u, v) = \\frac{|I_u \\cap I_v|}{|I_u \\cup I_v|}
+
+    where :math:`I_u` is the set of items ``u`` rated. This equals
+    ``sklearn.metrics.jaccard_score`` on the binarised rows (1 = rated).
+
+    Parameters
+    ----------
+    matrix:
+        Dense array-like or scipy.sparse matrix, shape ``(n_rows, n_columns)``. An entry
+        counts as rated unless it is ``NaN`` (dense) or not stored (sparse). For a dense
+        0/1 implicit-feedback matrix, turn the zeros into ``NaN`` first (or pass it as a
+        sparse matrix), otherwise every entry counts as an interaction.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_rows, n_rows)``, symmetric, values in [0, 1]. Two rows with no ratings
+        at all get 0.
+    """
+    _, observed = _ratings_and_mask(matrix)
+    intersection = _dense(observed @ observed.T)      # |I_u ∩ I_v|, (n_rows, n_rows)
+    n_rated = np.diag(intersection)                   # |I_u|
+    union = n_rated[:, None] + n_rated[None, :] - intersection
+    return _safe_divide(intersection, union)
+
+
+def row_means(matrix) -> np.ndarray:
+    """Mean of each row over its rated entries, shape ``(n_rows,)``; ``NaN`` for an empty row."""
+    values, observed = _ratings_and_mask(matrix)
+    totals = np.asarray(values.sum(axis=1), dtype=np.float64).ravel()
+    counts = np.asarray(observed.sum(axis=1), dtype=np.float64).ravel()
+    means = np.full_like(totals, np.nan)
+    np.divide(totals, counts, out=means, where=counts > 0)
+    return means
+
+
+def _neighbour_weights(similarity, n_users: int, n_neighbours, observed: np.ndarray):
+    """Per-item neighbour weights: yields ``(item, weights)`` with ``weights`` (n_users, n_users).
+
+    ``weights[u, v]`` is ``similarity[u, v]`` when ``v != u`` rated the item and is among the
+    ``n_neighbours`` raters of the item most similar to ``u`` (by absolute similarity), else 0.
+    """
+    weights = np.array(similarity, dtype=np.float64)
+    if weights.shape != (n_users, n_users):
+        raise ValueError(f"similarity must have shape (n_users, n_users) = {(n_users, n_users)}, "
+                         f"got {weights.shape}.")
+    if not np.isfinite(weights).all():
+        raise ValueError("similarity must be finite.")
+    np.fill_diagonal(weights, 0.0)                    # a user is not their own neighbour
+    for item in range(observed.shape[1]):
+        raters = np.flatnonzero(observed[:, item])
+        item_weights = np.zeros_like(weights)
+        item_weights[:, raters] = weights[:, raters]
+        if n_neighbours is not None and len(raters) > n_neighbours:
+            # For each user keep the n_neighbours raters with the largest |similarity|.
+            rater_weights = item_weights[:, raters]   # (n_users, n_raters), a copy
+            order = np.argsort(-np.abs(rater_weights), axis=1, kind="stable")
+            np.put_along_axis(rater_weights, order[:, n_neighbours:], 0.0, axis=1)
+            item_weights[:, raters] = rater_weights
+        yield item, item_weights
+
+
+def _check_neighbours(n_neighbours):
+    return None if n_neighbours is None else check_positive_int(n_neighbours, "n_neighbours")
+
+
+def predict_weighted_average(matrix, similarity, n_neighbours: int | None = None) -> np.ndarray:
+    """Similarity-weighted average of the neighbours' ratings, for every (user, item).
+
+    .. math:: \\hat r_{ui} = \\frac{\\sum_{v} s_{uv}\\, r_{vi}}{\\sum_{v} s_{uv}}
+
+    summing over the users :math:`v \\ne u` who rated item :math:`i` (the ``n_neighbours``
+    most similar of them, if given). Meant for non-negative similarities such as cosine on
+    ratings: with negative weights the denominator can vanish or change sign.
+
+    Parameters
+    ----------
+    matrix:
+        Ratings, dense or sparse, shape ``(n_users, n_items)``; ``NaN`` / unstored = not rated.
+    similarity:
+        Shape ``(n_users, n_users)``, e.g. from :func:`cosine_similarity_rows`.
+    n_neighbours:
+        Keep only this many raters per item and user (largest ``|similarity|``); ``None``: all.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_users, n_items)``; ``NaN`` where the weights sum to 0 or less (no
+        similar user rated the item).
+    """
+    n_neighbours = _check_neighbours(n_neighbours)
+    values, observed = (_dense(part) for part in _ratings_and_mask(matrix))
+    predictions = np.full(values.shape, np.nan)
+    for item, weights in _neighbour_weights(similarity, values.shape[0], n_neighbours, observed):
+        weight_sum = weights.sum(axis=1)              # (n_users,)
+        weighted_ratings = weights @ values[:, item]  # (n_users,)
+        has_weight = weight_sum > 0
+        predictions[has_weight, item] = weighted_ratings[has_weight] / weight_sum[has_weight]
+    return predictions
+
+
+def predict_mean_centred(matrix, similarity, n_neighbours: int | None = None) -> np.ndarray:
+    """Mean-centred neighbourhood prediction, for every (user, item).
+
+    .. math:: \\hat r_{ui} = \\bar r_u + \\frac{\\sum_{v} s_{uv}\\,(r_{vi} - \\bar r_v)}
+              {\\sum_{v} |s_{uv}|}
+
+    summing over the users :math:`v \\ne u` who rated item :math:`i` (the ``n_neighbours``
+    most similar of them, if given); :math:`\\bar r_u` is the mean of all of ``u``'s
+    ratings (:func:`row_means`). A neighbour contributes how far *above or below their own
+    mean* they rated the item, so a generous and a harsh rater can agree; a negative
+    similarity turns a neighbour's deviation around.
+
+    Parameters
+    ----------
+    matrix:
+        Ratings, dense or sparse, shape ``(n_users, n_items)``; ``NaN`` / unstored = not rated.
+    similarity:
+        Shape ``(n_users, n_users)``, any sign, e.g. from :func:`pearson_similarity_rows`.
+    n_neighbours:
+        Keep only this many raters per item and user (largest ``|similarity|``); ``None``: all.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_users, n_items)``. Where no neighbour with a non-zero similarity rated the
+        item the prediction is the user's mean; ``NaN`` for a user with no ratings.
+    """
+    n_neighbours = _check_neighbours(n_neighbours)
+    values, observed = (_dense(part) for part in _ratings_and_mask(matrix))
+    means = row_means(np.where(observed > 0, values, np.nan))     # (n_users,)
+    deviations = np.where(observed > 0, values - np.nan_to_num(means)[:, None], 0.0)
+    predictions = np.repeat(means[:, None], values.shape[1], axis=1)
+    for item, weights in _neighbour_weights(similarity, values.shape[0], n_neighbours, observed):
+        total_strength = np.abs(weights).sum(axis=1)  # (n_users,)
+        adjustment = _safe_divide(weights @ deviations[:, item], total_strength)
+        predictions[:, item] += adjustment
+    return predictions
