@@ -5,4 +5,5 @@
 - ``splits``: train/validation/test splits that do not leak.
 - ``text``: Chinese text normalisation, jieba segmentation, keywords, vocabularies.
 - ``features``: user, item and text features for behaviour prediction, fitted on training rows.
+- ``tfidf``: TF-IDF written out by hand (``TfidfScratch``), the twin of scikit-learn's.
 """
