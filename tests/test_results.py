@@ -13,7 +13,7 @@ from tutorial_lib.config import ProfileConfig
 from tutorial_lib.evaluation import results
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COMMITTED_RECORDS = results.record_files(REPO_ROOT / "results", include_quick=False) if (REPO_ROOT / "results").is_dir() else []
+COMMITTED_RECORDS = results.record_files(REPO_ROOT / "results", include_quick=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +69,7 @@ def test_committed_records_exclude_quick_ones(tmp_path):
     (tmp_path / "top-n" / "b.json").write_text("{}")
     assert results.record_files(tmp_path, include_quick=False) == [tmp_path / "top-n" / "b.json"]
     assert len(results.record_files(tmp_path)) == 2
+    assert results.record_files(tmp_path / "missing") == []
 
 
 def test_schema_rejects_a_broken_record():

@@ -434,8 +434,13 @@ def write_record(record: Mapping[str, Any], directory: str | os.PathLike | None 
 
 
 def record_files(directory: str | os.PathLike | None = None, *, include_quick: bool = True) -> list[Path]:
-    """The ``.json`` files under ``directory`` (recursive, sorted); optionally without ``quick/``."""
+    """The ``.json`` files under ``directory`` (recursive, sorted); optionally without ``quick/``.
+
+    A directory that does not exist holds no records: the result is an empty list.
+    """
     base = Path(directory) if directory is not None else default_directory()
+    if not base.is_dir():
+        return []
     paths = sorted(base.rglob("*.json"))
     if not include_quick:
         paths = [path for path in paths if QUICK_SUBDIRECTORY not in path.relative_to(base).parts[:-1]]
