@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,28 @@ def test_timer():
     assert timer.seconds == timer.seconds  # stopped: the value no longer grows
     with pytest.raises(RuntimeError, match="only defined inside or after"):
         _ = results.Timer().seconds
+
+
+def test_gpu_name_from_nvidia_smi(tmp_path, monkeypatch):
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho 'Fake GPU 80GB'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert results.hardware()["gpu"] == "Fake GPU 80GB"
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert results.hardware()["gpu"] is None
+
+
+def test_git_commit_of_a_pip_install_from_git(monkeypatch):
+    commit = "0123456789abcdef0123456789abcdef01234567"
+
+    class FakeDistribution:
+        def read_text(self, name):
+            assert name == "direct_url.json"
+            return json.dumps({"url": "https://github.com/x/y", "vcs_info": {"vcs": "git", "commit_id": commit}})
+
+    monkeypatch.setattr(results, "_repository_root", lambda: None)
+    monkeypatch.setattr(results.importlib.metadata, "distribution", lambda name: FakeDistribution())
+    assert results.git_commit() == commit
+    monkeypatch.setattr(FakeDistribution, "read_text", lambda self, name: None)  # a plain pip install
+    assert results.git_commit() == "unknown"
