@@ -213,6 +213,8 @@ def test_records_table_sorts_full_first_then_best_first():
         results.records_table(records, task="ranking")
     with pytest.raises(ValueError, match="no records for task 'rating-prediction'"):
         results.records_table(records, task="rating-prediction")
+    with pytest.raises(ValueError, match="records disagree on whether higher is better for metric 'auc'"):
+        results.records_table(records[:1] + [make_toy_record(metrics={"auc": results.metric(0.5, higher_is_better=False)})])
     with pytest.raises(ValueError, match="sort_by must be one of"):
         results.records_table(records, task="top-n", sort_by="auc")
 

@@ -21,6 +21,7 @@ reference lazily, and hand both to :func:`run_check`::
 
     def odds_ratio(student_odds_ratio):
         \"\"\"Check ``student_odds_ratio(coefficient)`` ... (what it must accept and return).\"\"\"
+        __tracebackhide__ = True   # keeps this frame out of the notebook's traceback
         rng = case_generator("odds_ratio")
         cases = [Case("a coefficient of 0", coefficient=0.0), ...]
         return run_check("odds_ratio", student_odds_ratio, np.exp, cases)
@@ -159,7 +160,8 @@ def _describe_value(value) -> str:
             return np.array2string(value, precision=4, separator=", ").replace("\n", "")
         return f"array of shape {value.shape}"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        text = f"{value:.4g}"
+        return text + ".0" if text.lstrip("-").isdigit() else text  # "0.0", so it reads as a float
     return repr(value)
 
 
@@ -198,6 +200,7 @@ def run_check(
         and how many cases failed in all. When the student's function raised, the
         exception is chained, so its traceback shows where.
     """
+    __tracebackhide__ = True  # IPython and pytest: the traceback shows the student's code, not this
     if not callable(student_fn):
         raise TypeError(f"checks.{name} needs your function itself, got {type(student_fn).__name__} {student_fn!r}.")
     failures: list[tuple[int, Case, str, BaseException | None]] = []
@@ -236,6 +239,7 @@ def sigmoid(student_sigmoid: Callable) -> CheckResult:
     ``z`` is a Python float (return a number) or a NumPy array of any shape (return an
     array of the same shape). The cases include logits of ±800, where ``exp`` overflows.
     """
+    __tracebackhide__ = True
     from tutorial_lib.models.logistic import sigmoid as reference
 
     rng = case_generator("sigmoid")
@@ -308,6 +312,7 @@ def logistic_gradient(student_gradient: Callable) -> CheckResult:
     ``l2`` a float >= 0. Return one vector of shape ``(n_features + 1,)``: the derivatives
     for the weights first, the intercept's last.
     """
+    __tracebackhide__ = True
     from tutorial_lib.models.logistic import gradient as reference
 
     return run_check("logistic_gradient", student_gradient, reference, _logistic_problems("logistic_gradient"))
@@ -320,6 +325,7 @@ def logistic_hessian(student_hessian: Callable) -> CheckResult:
     ``(n_features + 1, n_features + 1)`` with rows and columns in the order
     ``[w_1, ..., w_d, b]``; the penalty adds ``l2`` to the weights' diagonal only.
     """
+    __tracebackhide__ = True
     from tutorial_lib.models.logistic import hessian as reference
 
     return run_check("logistic_hessian", student_hessian, reference, _logistic_problems("logistic_hessian"))
@@ -332,6 +338,7 @@ def odds_ratio(student_odds_ratio: Callable) -> CheckResult:
     ``coefficient`` is a Python float (return a number) or a NumPy array of coefficients,
     such as a fitted model's ``coef_`` (return an array of the same shape).
     """
+    __tracebackhide__ = True
     rng = case_generator("odds_ratio")
     cases = [
         Case("a coefficient of 0", coefficient=0.0),
@@ -356,6 +363,7 @@ def cosine_similarity_rows(student_similarity: Callable) -> CheckResult:
     Return shape ``(n_rows, n_rows)``. A row of zeros has similarity 0 with every row,
     itself included, instead of a division by zero.
     """
+    __tracebackhide__ = True
     from tutorial_lib.models.neighbourhood import cosine_similarity_rows as reference
 
     rng = case_generator("cosine_similarity_rows")

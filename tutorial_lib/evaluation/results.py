@@ -458,17 +458,22 @@ def read_record(path: str | os.PathLike) -> dict[str, Any]:
     return record
 
 
-def load_records(directory: str | os.PathLike | None = None, *, include_quick: bool = True) -> list[dict[str, Any]]:
+def load_records(
+    directory: str | os.PathLike | None = None, *, include_quick: bool = True
+) -> list[dict[str, Any]]:
     """All records under ``directory`` (default :func:`default_directory`), validated."""
     return [read_record(path) for path in record_files(directory, include_quick=include_quick)]
 
 
-def records_table(records: Iterable[Mapping[str, Any]], task: str | None = None, *, sort_by: str | None = None) -> pd.DataFrame:
+def records_table(
+    records: Iterable[Mapping[str, Any]], task: str | None = None, *, sort_by: str | None = None
+) -> pd.DataFrame:
     """One row per record of ``task``: model, dataset, split, profile, metrics, times.
 
     Rows are sorted full-profile first, then by dataset and split, then best first by
     ``sort_by`` (default: the first metric of the first record). Each metric is a column of
-    values; ``sort_by`` also gets ``<name> ci_low`` and ``<name> ci_high`` columns.
+    values; ``sort_by`` also gets ``<name> ci_low`` and ``<name> ci_high`` columns. A
+    missing metric or interval is NaN.
 
     Parameters
     ----------
@@ -478,6 +483,12 @@ def records_table(records: Iterable[Mapping[str, Any]], task: str | None = None,
         Keep only this task's records; may be None only when all records share one task.
     sort_by:
         The metric to rank by; records without it sort last.
+
+    Raises
+    ------
+    ValueError
+        When no record is left, ``sort_by`` is not one of their metrics, or two records
+        disagree on whether higher is better for a metric of the same name.
     """
     records = list(records)
     tasks = sorted({record["task"] for record in records})
@@ -490,21 +501,20 @@ def records_table(records: Iterable[Mapping[str, Any]], task: str | None = None,
         records = [record for record in records if record["task"] == task]
     if not records:
         raise ValueError(f"no records for task {task!r}; tasks present: {tasks}.")
-    metric_names = list(dict.fromkeys(name for record in records for name in record["metrics"]))
+    higher_is_better = _metric_directions(records)
+    metric_names = list(higher_is_better)
     if sort_by is None:
         sort_by = metric_names[0]
     elif sort_by not in metric_names:
         raise ValueError(f"sort_by must be one of the records' metrics {metric_names}, got {sort_by!r}.")
-    higher_is_better = next(r["metrics"][sort_by]["higher_is_better"] for r in records if sort_by in r["metrics"])
 
     rows = []
     for record in records:
         row = {name: record[name] for name in ("model", "dataset", "split", "profile")}
         for name in metric_names:
-            row[name] = record["metrics"][name]["value"] if name in record["metrics"] else math.nan
-        sort_metric = record["metrics"].get(sort_by)
-        row[f"{sort_by} ci_low"] = sort_metric["ci_low"] if sort_metric and sort_metric["ci_low"] is not None else math.nan
-        row[f"{sort_by} ci_high"] = sort_metric["ci_high"] if sort_metric and sort_metric["ci_high"] is not None else math.nan
+            row[name] = _metric_entry(record, name, "value")
+        row[f"{sort_by} ci_low"] = _metric_entry(record, sort_by, "ci_low")
+        row[f"{sort_by} ci_high"] = _metric_entry(record, sort_by, "ci_high")
         row["train_s"] = record["train_seconds"]
         row["predict_s"] = record["predict_seconds"]
         rows.append(row)
@@ -512,11 +522,31 @@ def records_table(records: Iterable[Mapping[str, Any]], task: str | None = None,
     table["_quick_last"] = table["profile"] == "quick"
     table = table.sort_values(
         ["_quick_last", "dataset", "split", sort_by],
-        ascending=[True, True, True, not higher_is_better],
+        ascending=[True, True, True, not higher_is_better[sort_by]],
         na_position="last",
         kind="stable",
     )
     return table.drop(columns="_quick_last").reset_index(drop=True)
+
+
+def _metric_directions(records: list[Mapping[str, Any]]) -> dict[str, bool]:
+    """Metric name -> higher_is_better, in order of first appearance; raise on a disagreement."""
+    directions: dict[str, bool] = {}
+    for record in records:
+        for name, entry in record["metrics"].items():
+            if directions.setdefault(name, entry["higher_is_better"]) != entry["higher_is_better"]:
+                raise ValueError(
+                    f"records disagree on whether higher is better for metric {name!r} "
+                    f"(see the record of model {record['model']!r})."
+                )
+    return directions
+
+
+def _metric_entry(record: Mapping[str, Any], name: str, key: str) -> float:
+    """``record["metrics"][name][key]``, or NaN when the metric or its interval is missing."""
+    entry = record["metrics"].get(name)
+    value = None if entry is None else entry[key]
+    return math.nan if value is None else value
 
 
 # --------------------------------------------------------------------------------------
