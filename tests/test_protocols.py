@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -204,6 +207,27 @@ def test_scorer_sees_at_most_one_batch_of_users():
     assert batch_shapes == [(32, split.n_items), (32, split.n_items), (16, split.n_items)]
 
 
+def test_ml_1m_sized_catalogue_is_scored_one_batch_at_a_time():
+    # 6,040 users by 3,706 items, as in MovieLens 1M: a dense float64 score matrix would
+    # take 179 MB; in batches of 64 users the protocol's peak stays under a tenth of that.
+    n_users, n_items, per_user = 6040, 3706, 20
+    rng = np.random.default_rng(8)
+    users = np.repeat(np.arange(n_users), per_user)
+    items = rng.zipf(1.3, size=users.size) % n_items
+    items[:n_items] = np.arange(n_items)  # every item occurs
+    interactions = pd.DataFrame({"user_id": users, "item_id": items, "timestamp": rng.integers(0, 10**6, users.size)})
+    split = protocols.leave_last_out_split(interactions)
+    model = PopularityRecommender().fit(split.train)
+    tracemalloc.start()
+    try:
+        frame = protocols.evaluate_top_n(model, split, batch_size=64)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(frame) == n_users
+    assert peak_bytes < 0.1 * n_users * n_items * 8
+
+
 def test_ndcg_matches_sklearn_for_one_relevant_item():
     # Per user, the candidate vector is the catalogue without the history; scikit-learn's
     # ndcg_score on it equals our NDCG@K without ties, and our "average" rule with ties.
@@ -372,3 +396,17 @@ def test_popularity_beats_random_on_movielens_100k(tmp_path, monkeypatch):
     # Popular negatives are harder for the popularity model than uniform ones.
     by_popularity = protocols.evaluate_top_n(popularity, split, mode="sampled", sampling="popularity", seed=0)
     assert by_popularity["hr@10"].mean() < sampled["hr@10"].mean()
+
+
+@needs_mirror
+def test_the_code_on_the_protocol_page_runs(tmp_path, monkeypatch, capsys):
+    # book/evaluation_protocol.md shows its code without running it: run it here so that
+    # the page cannot drift from the package.
+    monkeypatch.setenv("TUTORIAL_DATA_CACHE", str(tmp_path / "cache"))
+    page = (Path(__file__).resolve().parents[1] / "book" / "evaluation_protocol.md").read_text(encoding="utf-8")
+    code_blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    assert len(code_blocks) == 1
+    assert max(len(line) for line in code_blocks[0].splitlines()) <= 80
+    exec(compile(code_blocks[0], "evaluation_protocol.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "hr@10" in printed and "ndcg@10" in printed
