@@ -19,7 +19,7 @@ import scipy.stats
 import sklearn.metrics
 
 from tutorial_lib.data.datasets import load_movielens_ratings
-from tutorial_lib.evaluation import protocols, uncertainty
+from tutorial_lib.evaluation import metrics, protocols, uncertainty
 from tutorial_lib.models.popularity import PopularityRecommender
 
 needs_mirror = pytest.mark.skipif(
@@ -76,6 +76,42 @@ def hashed_scores(users, items) -> np.ndarray:
     users = np.asarray(users)[:, None]
     items = np.asarray(items)[None, :]
     return np.round(((users * 7919 + items * 104729) % 1000) / 1000, 2)
+
+
+# --------------------------------------------------------------------------------------
+# Per-user metrics (metrics.ranking_metrics_per_user, the protocol's building block)
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("ties", ["pessimistic", "optimistic", "average"])
+def test_per_user_metrics_average_to_the_metric_functions(ties):
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        n_users, n_candidates = 40, 30
+        y_true = np.zeros((n_users, n_candidates), dtype=int)
+        y_true[np.arange(n_users), rng.integers(0, n_candidates, n_users)] = 1
+        y_score = rng.integers(0, 6, size=(n_users, n_candidates))  # many ties
+        per_user = metrics.ranking_metrics_per_user(y_true, y_score, ks=(1, 5, 50), ties=ties)
+        assert per_user["mrr"].mean() == pytest.approx(metrics.mrr(y_true, y_score, ties=ties))
+        for k in (1, 5, 50):
+            assert per_user[f"hr@{k}"].mean() == pytest.approx(metrics.hit_rate_at_k(y_true, y_score, k, ties=ties))
+            assert per_user[f"recall@{k}"].mean() == pytest.approx(metrics.recall_at_k(y_true, y_score, k, ties=ties))
+            assert per_user[f"ndcg@{k}"].mean() == pytest.approx(metrics.ndcg_at_k(y_true, y_score, k, ties=ties))
+        np.testing.assert_array_equal(per_user["rank"], metrics.rank_of_true_item(y_true, y_score, ties=ties))
+
+
+def test_excluded_candidates_are_not_ranked():
+    # Target score 2; candidates 5 and 2 excluded: what remains above or tied is the 3.
+    y_true = [[1, 0, 0, 0, 0]]
+    y_score = [[2, 5, 2, 3, 1]]
+    exclude = np.array([[False, True, True, False, False]])
+    per_user = metrics.ranking_metrics_per_user(y_true, y_score, ks=(1,), exclude=exclude)
+    assert per_user["rank"].tolist() == [2]
+    assert metrics.rank_of_true_item(y_true, y_score).tolist() == [4]
+    with pytest.raises(ValueError, match="never mark the held-out item"):
+        metrics.ranking_metrics_per_user(y_true, y_score, exclude=np.array([[True, False, False, False, False]]))
+    with pytest.raises(ValueError, match="exclude must be a boolean array"):
+        metrics.ranking_metrics_per_user(y_true, y_score, exclude=np.zeros((1, 4), dtype=bool))
+    with pytest.raises(ValueError, match="ks must hold"):
+        metrics.ranking_metrics_per_user(y_true, y_score, ks=())
 
 
 # --------------------------------------------------------------------------------------
@@ -328,6 +364,7 @@ def test_sampled_by_hand_on_the_toy_split(toy_split):
         ({"target": "train"}, "target must be"),
         ({"mode": "partial"}, "mode must be"),
         ({"mode": "sampled", "sampling": "zipf"}, "sampling must be"),
+        ({"sampling": "zipf"}, "sampling must be"),
         ({"mode": "sampled", "n_negatives": 0}, "n_negatives must be"),
         ({"batch_size": 0}, "batch_size must be"),
         ({"ties": "random"}, "ties must be"),

@@ -378,6 +378,8 @@ def evaluate_top_n(
     """
     target = _check_choice(target, "target", TARGETS)
     mode = _check_choice(mode, "mode", MODES)
+    sampling = _check_choice(sampling, "sampling", SAMPLINGS)  # checked even when unused
+    n_negatives = check_positive_int(n_negatives, "n_negatives")
     ks = _check_ks(ks)
     batch_size = check_positive_int(batch_size, "batch_size")
     score = _score_function(scorer, split)
