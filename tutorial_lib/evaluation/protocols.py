@@ -189,7 +189,7 @@ def _check_ks(ks) -> list[int]:
     ks = list(ks)
     if not ks or any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 for k in ks):
         raise ValueError(f"ks must be an int >= 1 or a non-empty sequence of them, got {ks!r}.")
-    return [int(k) for k in ks]
+    return sorted({int(k) for k in ks})
 
 
 def _evaluated_users(split: TopNSplit, target: str, users) -> np.ndarray:
@@ -326,6 +326,35 @@ def sample_negatives(
 # --------------------------------------------------------------------------------------
 # The protocol
 # --------------------------------------------------------------------------------------
+def _rank_in_full_catalogue(scores, target_positions, history, ks, ties) -> dict[str, np.ndarray]:
+    """Per-user metrics of one batch in full ranking.
+
+    ``scores`` and ``history`` have shape ``(batch, n_items)``; ``target_positions`` shape
+    ``(batch,)``. History items are excluded, except the target itself.
+    """
+    is_target = np.zeros(scores.shape, dtype=bool)
+    is_target[np.arange(len(scores)), target_positions] = True
+    exclude = history & ~is_target
+    per_user = ranking_metrics_per_user(is_target, scores, ks, ties=ties, exclude=exclude)
+    per_user["n_candidates"] = scores.shape[1] - exclude.sum(axis=1)
+    return per_user
+
+
+def _rank_among_sampled(scores, target_positions, negatives, ks, ties) -> dict[str, np.ndarray]:
+    """Per-user metrics of one batch in sampled ranking.
+
+    ``scores`` has shape ``(batch, n_items)``, ``target_positions`` ``(batch,)`` and
+    ``negatives`` ``(batch, n_negatives)``, both positions in the catalogue.
+    """
+    candidates = np.column_stack([target_positions, negatives])  # column 0: the target
+    candidate_scores = np.take_along_axis(scores, candidates, axis=1)  # (batch, 1 + n_negatives)
+    is_target = np.zeros(candidates.shape, dtype=bool)
+    is_target[:, 0] = True
+    per_user = ranking_metrics_per_user(is_target, candidate_scores, ks, ties=ties)
+    per_user["n_candidates"] = np.full(len(scores), candidates.shape[1])
+    return per_user
+
+
 def evaluate_top_n(
     scorer,
     split: TopNSplit,
@@ -358,7 +387,7 @@ def evaluate_top_n(
     mode : {"full", "sampled"}, default "full"
     ks : int or sequence of int, default (10,)
         Cut-offs K, each >= 1 (larger than the number of candidates: every candidate is in
-        the list).
+        the list); reported in increasing order.
     n_negatives, sampling, seed
         For ``mode="sampled"``: see :func:`sample_negatives`.
     ties : {"pessimistic", "optimistic", "average"}, default "pessimistic"
@@ -398,21 +427,11 @@ def evaluate_top_n(
     for start in range(0, len(user_ids), batch_size):
         batch = slice(start, start + batch_size)
         scores = _scores_of_batch(score, user_ids[batch], split)  # (batch, n_items)
-        batch_rows = np.arange(scores.shape[0])
         if mode == "full":
-            is_target = np.zeros(scores.shape, dtype=bool)
-            is_target[batch_rows, target_positions[batch]] = True
-            exclude = history[history_rows[batch]].toarray() & ~is_target
-            per_user = ranking_metrics_per_user(is_target, scores, ks, ties=ties, exclude=exclude)
-            per_user["n_candidates"] = split.n_items - exclude.sum(axis=1)
+            history_of_batch = history[history_rows[batch]].toarray()  # (batch, n_items), bool
+            per_user = _rank_in_full_catalogue(scores, target_positions[batch], history_of_batch, ks, ties)
         else:
-            # Column 0 is the target, columns 1.. the user's negatives.
-            candidates = np.column_stack([target_positions[batch], negatives[batch]])
-            candidate_scores = np.take_along_axis(scores, candidates, axis=1)
-            is_target = np.zeros(candidates.shape, dtype=bool)
-            is_target[:, 0] = True
-            per_user = ranking_metrics_per_user(is_target, candidate_scores, ks, ties=ties)
-            per_user["n_candidates"] = np.full(len(batch_rows), candidates.shape[1])
+            per_user = _rank_among_sampled(scores, target_positions[batch], negatives[batch], ks, ties)
         batches.append(pd.DataFrame(per_user))
 
     metrics = pd.concat(batches, ignore_index=True)
