@@ -56,7 +56,7 @@ def toc_notebooks() -> list[str]:
     return [docname for docname in toc_pages() if (BOOK_ROOT / f"{docname}.ipynb").is_file()]
 
 
-def _load_notebook_times():
+def load_notebook_times():
     """scripts/notebook_times.py as a module: the one reader of myst-nb's execution records."""
     spec = importlib.util.spec_from_file_location("notebook_times", BOOK_ROOT / "scripts" / "notebook_times.py")
     module = importlib.util.module_from_spec(spec)
@@ -70,6 +70,7 @@ class BuiltBook:
     """Where one book build put its outputs."""
 
     root: Path  # the repository root, holding _toc.yml and notebooks/
+    build_dir: Path  # _build
     html_dir: Path  # _build/html
     executed_dir: Path  # _build/jupyter_execute
     exec_data: dict[str, dict]  # docname -> myst-nb's record of executing it
@@ -92,8 +93,20 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("page_docname", toc_pages())
 
 
+@pytest.fixture(scope="session")
+def book_notebooks() -> list[str]:
+    """The docnames of the toc's notebooks, in reading order (see :func:`toc_notebooks`)."""
+    return toc_notebooks()
+
+
+@pytest.fixture(scope="session")
+def notebook_times():
+    """The module scripts/notebook_times.py (execution records and the time table)."""
+    return load_notebook_times()
+
+
 @pytest.fixture(scope="session", autouse=True)
-def built_book() -> BuiltBook:
+def built_book(notebook_times) -> BuiltBook:
     """The last build's output folders; fails every test of this folder when they are missing."""
     html_dir = BUILD_DIR / "html"
     executed_dir = BUILD_DIR / "jupyter_execute"
@@ -104,9 +117,10 @@ def built_book() -> BuiltBook:
             "run scripts/build_book.sh first.",
             pytrace=False,
         )
-    notebook_times = _load_notebook_times()
     try:
         exec_data = notebook_times.read_exec_data(BUILD_DIR)
     except notebook_times.NoExecutionRecords as error:
         pytest.fail(str(error), pytrace=False)
-    return BuiltBook(root=BOOK_ROOT, html_dir=html_dir, executed_dir=executed_dir, exec_data=exec_data)
+    return BuiltBook(
+        root=BOOK_ROOT, build_dir=BUILD_DIR, html_dir=html_dir, executed_dir=executed_dir, exec_data=exec_data
+    )

@@ -134,3 +134,25 @@ def test_stored_output_problems_finds_outputs_and_counts():
     assert stored_output_problems(_notebook(_cell("x = 1", None))) == []
     problems = stored_output_problems(_notebook(_cell("x = 1", 3, _stdout("1\n"))))
     assert problems == ["code cell 1 stores outputs", "code cell 1 stores execution_count 3"]
+
+
+def test_time_table_lists_every_notebook_of_the_toc(built_book, book_notebooks, notebook_times):
+    executions = notebook_times.notebook_executions(built_book.build_dir)
+    timed = [execution.docname for execution in executions if execution.seconds is not None]
+    missing = [docname for docname in book_notebooks if docname not in timed]
+    assert not missing, f"the build recorded no execution time for {missing}"
+    rows = notebook_times.format_table(executions)
+    assert [row.split()[0] for row in rows[2 : 2 + len(book_notebooks)]] == book_notebooks
+
+
+def test_time_table_notes_a_quick_notebook_over_budget(notebook_times):
+    budget = notebook_times.QUICK_PROFILE_BUDGET_S
+    executions = [
+        notebook_times.NotebookExecution("notebooks/01_fast", budget - 1.0, True, "force", "quick"),
+        notebook_times.NotebookExecution("notebooks/02_slow", budget + 1.0, True, "force", "quick"),
+        notebook_times.NotebookExecution("notebooks/03_full", budget + 1.0, True, "force", "full"),
+    ]
+    lines = notebook_times.format_table(executions)
+    notes = [line for line in lines if line.startswith("note:")]
+    assert len(notes) == 1 and "notebooks/02_slow" in notes[0], lines
+    assert any(line.startswith("total, 3 notebooks") and line.endswith(f"{3 * budget + 1.0:.1f}") for line in lines)
