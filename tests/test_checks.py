@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tutorial_lib.book import checks
+from tutorial_lib.data import tfidf
 from tutorial_lib.models import logistic, neighbourhood
 
 # Each check's reference solution: every check must pass on it.
@@ -16,6 +17,11 @@ REFERENCES = {
     "logistic_hessian": logistic.hessian,
     "odds_ratio": np.exp,
     "cosine_similarity_rows": neighbourhood.cosine_similarity_rows,
+    "pearson_on_co_rated": lambda u, v: neighbourhood.pearson_similarity_rows(np.vstack([u, v]))[0, 1],
+    "jaccard_similarity_rows": neighbourhood.jaccard_similarity_rows,
+    "tfidf_by_hand": lambda counts: tfidf.tfidf_from_counts(
+        counts, tfidf.smoothed_idf((np.asarray(counts) > 0).sum(axis=0), n_documents=len(counts))
+    ).toarray(),
 }
 
 
@@ -110,6 +116,57 @@ def cosine_unnormalised(matrix):
     return filled @ filled.T
 
 
+def pearson_missing_as_zero(u, v):
+    return float(np.corrcoef(np.nan_to_num(u), np.nan_to_num(v))[0, 1])
+
+
+def pearson_centred_on_all_ratings(u, v):
+    # Centres on each user's mean over *all* their ratings, not over the co-rated items.
+    both = ~np.isnan(u) & ~np.isnan(v)
+    du, dv = u[both] - np.nanmean(u), v[both] - np.nanmean(v)
+    lengths = np.linalg.norm(du) * np.linalg.norm(dv)
+    return float(du @ dv / lengths) if both.sum() >= 2 and lengths > 0 else 0.0
+
+
+def pearson_without_guard(u, v):
+    both = ~np.isnan(u) & ~np.isnan(v)
+    n_both = np.float64(both.sum())  # 0 / 0 below is NaN (errstate), not a warning of np.mean
+    du, dv = u[both] - u[both].sum() / n_both, v[both] - v[both].sum() / n_both
+    return float(du @ dv / (np.linalg.norm(du) * np.linalg.norm(dv)))
+
+
+def jaccard_of_values(matrix):
+    # Treats unrated entries as 0 and compares the values: a weighted, not a set, Jaccard.
+    filled = np.nan_to_num(np.asarray(matrix, dtype=float))
+    minimum = np.minimum(filled[:, None, :], filled[None, :, :]).sum(axis=2)
+    maximum = np.maximum(filled[:, None, :], filled[None, :, :]).sum(axis=2)
+    return np.divide(minimum, maximum, out=np.zeros_like(minimum), where=maximum > 0)
+
+
+def jaccard_over_all_items(matrix):
+    # Divides by the number of items instead of the size of the union.
+    rated = ~np.isnan(np.asarray(matrix, dtype=float))
+    return (rated[:, None, :] & rated[None, :, :]).sum(axis=2) / rated.shape[1]
+
+
+def tfidf_unsmoothed(counts):
+    counts = np.asarray(counts, dtype=float)
+    idf = np.log(len(counts) / (counts > 0).sum(axis=0))
+    weighted = counts * idf
+    lengths = np.linalg.norm(weighted, axis=1, keepdims=True)
+    return np.divide(weighted, lengths, out=np.zeros_like(weighted), where=lengths > 0)
+
+
+def tfidf_not_normalised(counts):
+    counts = np.asarray(counts, dtype=float)
+    return counts * (np.log((1 + len(counts)) / (1 + (counts > 0).sum(axis=0))) + 1)
+
+
+def tfidf_binary_counts(counts):
+    # Uses 0/1 presence instead of the raw count.
+    return REFERENCES["tfidf_by_hand"]((np.asarray(counts) > 0).astype(float))
+
+
 WRONG = [
     ("sigmoid", sigmoid_naive_overflow, "extreme logits -800 and 800", "NaN or inf"),
     ("sigmoid", sigmoid_wrong_sign, "a positive logit", "wrong value: expected 0.9241"),
@@ -130,6 +187,14 @@ WRONG = [
     ("cosine_similarity_rows", cosine_of_columns, "four users, three items", "wrong shape: expected (4, 4), got (3, 3)"),
     ("cosine_similarity_rows", cosine_ignores_nan, "unrated entries as NaN", "wrong values"),
     ("cosine_similarity_rows", cosine_unnormalised, "four users, three items", "wrong values"),
+    ("pearson_on_co_rated", pearson_missing_as_zero, "a NaN in one row", "wrong value"),
+    ("pearson_on_co_rated", pearson_centred_on_all_ratings, "a NaN in one row", "wrong value"),
+    ("pearson_on_co_rated", pearson_without_guard, "only one item rated by both", "NaN or inf"),
+    ("jaccard_similarity_rows", jaccard_of_values, "two rows sharing two items", "wrong values"),
+    ("jaccard_similarity_rows", jaccard_over_all_items, "two rows sharing two items", "wrong values"),
+    ("tfidf_by_hand", tfidf_unsmoothed, "the book's three documents", "wrong values"),
+    ("tfidf_by_hand", tfidf_not_normalised, "the book's three documents", "wrong values"),
+    ("tfidf_by_hand", tfidf_binary_counts, "the book's three documents", "wrong values"),
 ]
 
 

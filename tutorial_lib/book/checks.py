@@ -55,6 +55,9 @@ __all__ = [
     "logistic_hessian",
     "odds_ratio",
     "cosine_similarity_rows",
+    "pearson_on_co_rated",
+    "jaccard_similarity_rows",
+    "tfidf_by_hand",
 ]
 
 CHECK_SEED = 2024
@@ -387,10 +390,123 @@ def cosine_similarity_rows(student_similarity: Callable) -> CheckResult:
     return run_check("cosine_similarity_rows", student_similarity, reference, cases)
 
 
+def _pearson_of_two_rows(ratings_u, ratings_v):
+    from tutorial_lib.models.neighbourhood import pearson_similarity_rows
+
+    return pearson_similarity_rows(np.vstack([ratings_u, ratings_v]))[0, 1]
+
+
+def pearson_on_co_rated(student_pearson: Callable) -> CheckResult:
+    """Check ``student_pearson(ratings_u, ratings_v)``: Pearson correlation on co-rated items.
+
+    ``ratings_u`` and ``ratings_v`` have shape ``(n_items,)``, ``NaN`` for "not rated".
+    Use only the items both rated, centre each row on its mean over those items, and
+    return one number. Return 0 when the correlation is undefined: fewer than two co-rated
+    items, or a row whose co-rated ratings are all equal.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("pearson_on_co_rated")
+    nan = np.nan
+    random_u = rng.integers(1, 6, size=12).astype(np.float64)
+    random_v = rng.integers(1, 6, size=12).astype(np.float64)
+    random_u[rng.random(12) < 0.3] = nan
+    random_v[rng.random(12) < 0.3] = nan
+    cases = [
+        Case("the same taste, all items rated", ratings_u=np.array([5.0, 3.0, 1.0]),
+             ratings_v=np.array([4.0, 3.0, 2.0])),
+        Case("opposite tastes", ratings_u=np.array([5.0, 4.0, 3.0]), ratings_v=np.array([3.0, 4.0, 5.0])),
+        Case("a NaN in one row", ratings_u=np.array([5.0, 3.0, 1.0, nan]),
+             ratings_v=np.array([2.0, 3.0, 1.0, 4.0])),
+        Case("means over the items both rated, not all",
+             ratings_u=np.array([5.0, 4.0, 1.0, 1.0, nan]), ratings_v=np.array([4.0, 5.0, 2.0, nan, 5.0])),
+        Case("only one item rated by both (undefined: 0)", ratings_u=np.array([5.0, nan, 2.0]),
+             ratings_v=np.array([4.0, 3.0, nan])),
+        Case("no item rated by both (undefined: 0)", ratings_u=np.array([5.0, nan]), ratings_v=np.array([nan, 4.0])),
+        Case("a row constant on the items both rated (0)", ratings_u=np.array([4.0, 4.0, 4.0, nan]),
+             ratings_v=np.array([1.0, 3.0, 5.0, 2.0])),
+        Case("twelve items, some unrated in each row", ratings_u=random_u, ratings_v=random_v),
+        Case("a row compared with itself", ratings_u=random_u, ratings_v=random_u.copy()),
+    ]
+    return run_check("pearson_on_co_rated", student_pearson, _pearson_of_two_rows, cases, atol=1e-9)
+
+
+def jaccard_similarity_rows(student_jaccard: Callable) -> CheckResult:
+    """Check ``student_jaccard(matrix)``: Jaccard similarity of the rated-item sets of all rows.
+
+    ``matrix`` has shape ``(n_rows, n_columns)``, ``NaN`` for "not rated"; every other entry
+    is a rating, whatever its value. Return shape ``(n_rows, n_rows)``:
+    ``|I_u & I_v| / |I_u | I_v|``, and 0 for two rows with no ratings at all.
+    """
+    __tracebackhide__ = True
+    from tutorial_lib.models.neighbourhood import jaccard_similarity_rows as reference
+
+    rng = case_generator("jaccard_similarity_rows")
+    nan = np.nan
+    ratings = rng.integers(1, 6, size=(5, 8)).astype(np.float64)
+    ratings[rng.random(ratings.shape) < 0.4] = nan
+    with_an_empty_row = ratings.copy()
+    with_an_empty_row[1] = nan
+    cases = [
+        Case("two rows sharing two items", matrix=np.array([[5.0, 1.0, nan, 2.0], [nan, 5.0, 5.0, 5.0]])),
+        Case("the values do not matter", matrix=np.array([[5.0, 5.0, nan], [1.0, 1.0, nan]])),
+        Case("five users, eight items, some unrated", matrix=ratings),
+        Case("a user with no ratings", matrix=with_an_empty_row),
+        Case("every entry rated", matrix=rng.integers(1, 6, size=(3, 4)).astype(np.float64)),
+        Case("one user", matrix=np.array([[3.0, nan, 4.0]])),
+        Case("disjoint sets", matrix=np.array([[1.0, nan, nan], [nan, 2.0, 3.0]])),
+        Case("a square matrix (rows, not columns!)",
+             matrix=np.where(rng.random((4, 4)) < 0.5, nan, 3.0)),
+    ]
+    return run_check("jaccard_similarity_rows", student_jaccard, reference, cases)
+
+
+# --------------------------------------------------------------------------------------
+# The checks (chapter 2: TF-IDF)
+# --------------------------------------------------------------------------------------
+def _tfidf_of_training_counts(counts):
+    from tutorial_lib.data.tfidf import smoothed_idf, tfidf_from_counts
+
+    counts = np.asarray(counts, dtype=np.float64)
+    idf = smoothed_idf((counts > 0).sum(axis=0), n_documents=counts.shape[0])
+    return tfidf_from_counts(counts, idf).toarray()
+
+
+def tfidf_by_hand(student_tfidf: Callable) -> CheckResult:
+    """Check ``student_tfidf(counts)``: TF-IDF of the training documents from their counts.
+
+    ``counts`` has shape ``(n_documents, n_terms)``: how often each term occurs in each
+    document. Return an array of the same shape: count × smoothed IDF,
+    ``ln((1 + n) / (1 + df)) + 1`` with ``df`` the number of documents containing the
+    term, then each row divided by its L2 length (a row of zeros stays zeros).
+    """
+    __tracebackhide__ = True
+    rng = case_generator("tfidf_by_hand")
+    random_counts = rng.poisson(0.8, size=(6, 7)).astype(np.float64)
+    random_counts[:, 0] = 0.0
+    random_counts[0, 0] = 1.0  # every term occurs somewhere
+    with_an_empty_document = random_counts.copy()
+    with_an_empty_document[3] = 0.0
+    cases = [
+        Case("the book's three documents", counts=np.array([[0.0, 1.0, 2.0, 0.0], [1.0, 0.0, 1.0, 0.0],
+                                                            [0.0, 1.0, 0.0, 1.0]])),
+        Case("one document", counts=np.array([[2.0, 1.0, 3.0]])),
+        Case("a term in every document", counts=np.array([[1.0, 2.0], [3.0, 0.0], [1.0, 1.0]])),
+        Case("six documents, seven terms", counts=random_counts),
+        Case("a document with no known word", counts=with_an_empty_document),
+        Case("more documents than terms", counts=rng.poisson(1.5, size=(9, 3)).astype(np.float64) + 1.0),
+        Case("counts that are not 0 or 1", counts=np.array([[5.0, 0.0, 1.0], [0.0, 7.0, 1.0]])),
+        Case("a square count matrix", counts=rng.poisson(1.0, size=(4, 4)).astype(np.float64) + np.eye(4)),
+    ]
+    return run_check("tfidf_by_hand", student_tfidf, _tfidf_of_training_counts, cases)
+
+
 AVAILABLE: list[str] = [
     "sigmoid",
     "logistic_gradient",
     "logistic_hessian",
     "odds_ratio",
     "cosine_similarity_rows",
+    "pearson_on_co_rated",
+    "jaccard_similarity_rows",
+    "tfidf_by_hand",
 ]

@@ -64,6 +64,32 @@ def smoothed_idf(document_frequency, n_documents: int) -> np.ndarray:
     return np.log((1.0 + n_documents) / (1.0 + df)) + 1.0
 
 
+def tfidf_from_counts(counts, idf) -> sp.csr_matrix:
+    """TF-IDF rows of unit L2 length from raw counts and an IDF vector.
+
+    Parameters
+    ----------
+    counts:
+        Raw term counts tf(t, d), dense or sparse, shape ``(n_documents, n_terms)``.
+    idf:
+        Shape ``(n_terms,)``, e.g. from :func:`smoothed_idf`.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Shape ``(n_documents, n_terms)``. A row of zero counts stays a row of zeros.
+    """
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    idf = np.asarray(idf, dtype=np.float64)
+    if idf.shape != (counts.shape[1],):
+        raise ValueError(f"idf must have shape (n_terms,) = ({counts.shape[1]},), "
+                         f"got {idf.shape}.")
+    weighted = counts @ sp.diags(idf)                 # tf × idf
+    lengths = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    scale = np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+    return sp.csr_matrix(sp.diags(scale) @ weighted)
+
+
 class TfidfScratch:
     """TF-IDF from scratch: raw counts × smoothed IDF, rows scaled to unit L2 length.
 
@@ -115,10 +141,7 @@ class TfidfScratch:
 
         A document with no known term stays a row of zeros (there is nothing to scale).
         """
-        weighted = self.term_counts(documents) @ sp.diags(self.idf_)  # tf × idf
-        lengths = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        scale = np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
-        return sp.csr_matrix(sp.diags(scale) @ weighted)
+        return tfidf_from_counts(self.term_counts(documents), self.idf_)
 
     def fit_transform(self, documents) -> sp.csr_matrix:
         """:meth:`fit`, then :meth:`transform` on the same documents."""
