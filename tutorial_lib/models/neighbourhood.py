@@ -182,12 +182,15 @@ def row_means(matrix) -> np.ndarray:
     return means
 
 
-def _neighbour_weights(similarity, n_users: int, n_neighbours, observed: np.ndarray):
-    """Per-item neighbour weights: yields ``(item, weights)`` with ``weights`` (n_users, n_users).
+def _neighbour_sums(similarity, observed: np.ndarray, item_values: np.ndarray, n_neighbours):
+    """Sums over each item's raters of ``w * value``, ``w`` and ``|w|``, per (user, item).
 
-    ``weights[u, v]`` is ``similarity[u, v]`` when ``v != u`` rated the item and is among the
-    ``n_neighbours`` raters of the item most similar to ``u`` (by absolute similarity), else 0.
+    ``w = similarity[u, v]`` for every user ``v != u`` who rated the item (``observed``,
+    0/1, shape ``(n_users, n_items)``); with ``n_neighbours``, only the raters with the
+    largest ``|similarity|`` to ``u`` count. ``item_values`` has shape ``(n_users, n_items)``
+    (0 where unrated). Returns three arrays of shape ``(n_users, n_items)``.
     """
+    n_users = observed.shape[0]
     weights = np.array(similarity, dtype=np.float64)
     if weights.shape != (n_users, n_users):
         raise ValueError(f"similarity must have shape (n_users, n_users) = {(n_users, n_users)}, "
@@ -195,17 +198,23 @@ def _neighbour_weights(similarity, n_users: int, n_neighbours, observed: np.ndar
     if not np.isfinite(weights).all():
         raise ValueError("similarity must be finite.")
     np.fill_diagonal(weights, 0.0)                    # a user is not their own neighbour
+    if n_neighbours is None:
+        # Every rater counts: three matrix products do all (user, item) pairs at once.
+        return weights @ item_values, weights @ observed, np.abs(weights) @ observed
+    weighted_values = np.zeros(observed.shape)
+    weight_sums = np.zeros(observed.shape)
+    strengths = np.zeros(observed.shape)
     for item in range(observed.shape[1]):
         raters = np.flatnonzero(observed[:, item])
-        item_weights = np.zeros_like(weights)
-        item_weights[:, raters] = weights[:, raters]
-        if n_neighbours is not None and len(raters) > n_neighbours:
+        rater_weights = weights[:, raters]            # (n_users, n_raters), a copy
+        if len(raters) > n_neighbours:
             # For each user keep the n_neighbours raters with the largest |similarity|.
-            rater_weights = item_weights[:, raters]   # (n_users, n_raters), a copy
             order = np.argsort(-np.abs(rater_weights), axis=1, kind="stable")
             np.put_along_axis(rater_weights, order[:, n_neighbours:], 0.0, axis=1)
-            item_weights[:, raters] = rater_weights
-        yield item, item_weights
+        weighted_values[:, item] = rater_weights @ item_values[raters, item]
+        weight_sums[:, item] = rater_weights.sum(axis=1)
+        strengths[:, item] = np.abs(rater_weights).sum(axis=1)
+    return weighted_values, weight_sums, strengths
 
 
 def _check_neighbours(n_neighbours):
@@ -238,12 +247,10 @@ def predict_weighted_average(matrix, similarity, n_neighbours: int | None = None
     """
     n_neighbours = _check_neighbours(n_neighbours)
     values, observed = (_dense(part) for part in _ratings_and_mask(matrix))
+    weighted_ratings, weight_sums, _ = _neighbour_sums(similarity, observed, values, n_neighbours)
     predictions = np.full(values.shape, np.nan)
-    for item, weights in _neighbour_weights(similarity, values.shape[0], n_neighbours, observed):
-        weight_sum = weights.sum(axis=1)              # (n_users,)
-        weighted_ratings = weights @ values[:, item]  # (n_users,)
-        has_weight = weight_sum > 0
-        predictions[has_weight, item] = weighted_ratings[has_weight] / weight_sum[has_weight]
+    has_weight = weight_sums > 0
+    predictions[has_weight] = weighted_ratings[has_weight] / weight_sums[has_weight]
     return predictions
 
 
@@ -278,9 +285,5 @@ def predict_mean_centred(matrix, similarity, n_neighbours: int | None = None) ->
     values, observed = (_dense(part) for part in _ratings_and_mask(matrix))
     means = row_means(np.where(observed > 0, values, np.nan))     # (n_users,)
     deviations = np.where(observed > 0, values - np.nan_to_num(means)[:, None], 0.0)
-    predictions = np.repeat(means[:, None], values.shape[1], axis=1)
-    for item, weights in _neighbour_weights(similarity, values.shape[0], n_neighbours, observed):
-        total_strength = np.abs(weights).sum(axis=1)  # (n_users,)
-        adjustment = _safe_divide(weights @ deviations[:, item], total_strength)
-        predictions[:, item] += adjustment
-    return predictions
+    weighted_deviations, _, strengths = _neighbour_sums(similarity, observed, deviations, n_neighbours)
+    return means[:, None] + _safe_divide(weighted_deviations, strengths)
