@@ -59,8 +59,10 @@ def smoothed_idf(document_frequency, n_documents: int) -> np.ndarray:
     """
     df = np.asarray(document_frequency, dtype=np.float64)
     if df.ndim != 1 or (df < 0).any() or (df > n_documents).any():
-        raise ValueError(f"document_frequency must be 1-D with values in 0..n_documents "
-                         f"({n_documents}), got {df!r}.")
+        raise ValueError(
+            "document_frequency must be 1-D with values in 0..n_documents "
+            f"({n_documents}), got {df!r}."
+        )
     return np.log((1.0 + n_documents) / (1.0 + df)) + 1.0
 
 
@@ -70,23 +72,28 @@ def tfidf_from_counts(counts, idf) -> sp.csr_matrix:
     Parameters
     ----------
     counts:
-        Raw term counts tf(t, d), dense or sparse, shape ``(n_documents, n_terms)``.
+        Raw term counts tf(t, d), dense or sparse,
+        shape ``(n_documents, n_terms)``.
     idf:
         Shape ``(n_terms,)``, e.g. from :func:`smoothed_idf`.
 
     Returns
     -------
     scipy.sparse.csr_matrix
-        Shape ``(n_documents, n_terms)``. A row of zero counts stays a row of zeros.
+        Shape ``(n_documents, n_terms)``; a row of zero counts stays zeros.
     """
     counts = sp.csr_matrix(counts, dtype=np.float64)
     idf = np.asarray(idf, dtype=np.float64)
     if idf.shape != (counts.shape[1],):
-        raise ValueError(f"idf must have shape (n_terms,) = ({counts.shape[1]},), "
-                         f"got {idf.shape}.")
-    weighted = counts @ sp.diags(idf)                 # tf × idf
-    lengths = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    scale = np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+        raise ValueError(
+            f"idf must have shape (n_terms,) = ({counts.shape[1]},), "
+            f"got {idf.shape}."
+        )
+    weighted = counts @ sp.diags(idf)                   # tf × idf
+    squares = weighted.multiply(weighted)
+    lengths = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())  # L2 per row
+    scale = np.divide(1.0, lengths, out=np.zeros_like(lengths),
+                      where=lengths > 0)
     return sp.csr_matrix(sp.diags(scale) @ weighted)
 
 
@@ -107,16 +114,22 @@ class TfidfScratch:
     """
 
     def fit(self, documents) -> TfidfScratch:
-        """Learn the vocabulary and IDF from ``documents`` (a list of token lists)."""
+        """Learn the vocabulary and IDF from ``documents`` (token lists)."""
         token_lists = _check_token_lists(documents)
         if not token_lists:
             raise ValueError("documents must hold at least one document.")
-        document_counts = Counter(term for tokens in token_lists for term in set(tokens))
+        # df(t): in how many documents t occurs (set: once per document).
+        document_counts = Counter(
+            term for tokens in token_lists for term in set(tokens)
+        )
         if not document_counts:
-            raise ValueError("documents contain no tokens at all; nothing to learn.")
+            raise ValueError("documents contain no tokens at all; "
+                             "nothing to learn.")
         terms = sorted(document_counts)
         self.vocabulary_ = {term: column for column, term in enumerate(terms)}
-        self.document_frequency_ = np.array([document_counts[term] for term in terms], dtype=np.int64)
+        self.document_frequency_ = np.array(
+            [document_counts[term] for term in terms], dtype=np.int64
+        )
         self.n_documents_ = len(token_lists)
         self.idf_ = smoothed_idf(self.document_frequency_, self.n_documents_)
         return self
