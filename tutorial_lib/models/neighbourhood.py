@@ -13,7 +13,7 @@ The three similarities treat "not rated" differently, and that is the point of h
 - :func:`cosine_similarity_rows` counts an unrated entry as a rating of 0 (the classic
   formula, and scikit-learn's ``cosine_similarity`` on the zero-filled matrix). On ratings,
   which are all positive, it is never negative, so it cannot say that two users disagree.
-- :func:`pearson_similarity_rows` uses only the items both rows rated (co-rated items) and
+- :func:`pearson_similarity_rows` (皮尔逊相关系数) uses only the items both rows rated (co-rated items) and
   centres each row on its mean over those items, as ``scipy.stats.pearsonr`` does on them.
   It ranges from -1 (opposite tastes) to 1.
 - :func:`jaccard_similarity_rows` ignores the rating values: it compares the *sets* of rated
@@ -91,55 +91,65 @@ def cosine_similarity_rows(matrix) -> np.ndarray:
 
 
 def pearson_similarity_rows(matrix, min_common: int = 2) -> np.ndarray:
-    """Pearson correlation (皮尔逊相关系数) between every pair of rows, on co-rated items.
+    """Pearson correlation of every pair of rows, on their co-rated items.
 
-    For rows ``u`` and ``v`` let :math:`C` be the items both rated, and
-    :math:`\\bar r_u^{C}`, :math:`\\bar r_v^{C}` their means over :math:`C`:
+    For rows ``u`` and ``v`` let :math:`C` be the items both rated, with
+    means :math:`\\bar r_u^{C}` and :math:`\\bar r_v^{C}` over :math:`C`:
 
-    .. math:: \\operatorname{sim}(u, v) = \\frac{\\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})
-              (r_{vi} - \\bar r_v^{C})}{\\sqrt{\\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})^2}
-              \\sqrt{\\sum_{i \\in C} (r_{vi} - \\bar r_v^{C})^2}}
+    .. math::
 
-    This is ``scipy.stats.pearsonr`` applied to the two rows restricted to :math:`C`.
+        \\operatorname{sim}(u, v) = \\frac{
+            \\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})(r_{vi} - \\bar r_v^{C})}{
+            \\sqrt{\\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})^2}
+            \\sqrt{\\sum_{i \\in C} (r_{vi} - \\bar r_v^{C})^2}}
+
+    This is ``scipy.stats.pearsonr`` on the two rows restricted to :math:`C`.
 
     Parameters
     ----------
     matrix:
-        Dense array-like or scipy.sparse matrix, shape ``(n_rows, n_columns)``; ``NaN``
-        (dense) or an unstored entry (sparse) means "not rated".
+        Dense array-like or scipy.sparse matrix, shape
+        ``(n_rows, n_columns)``; ``NaN`` (dense) or an unstored entry
+        (sparse) means "not rated".
     min_common:
-        Fewest co-rated items for a correlation to be computed (at least 2; with exactly 2
-        the correlation is always -1 or +1, so larger values are common in practice).
+        Fewest co-rated items for a correlation (at least 2; with exactly 2
+        it is always -1 or +1, so larger values are common in practice).
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(n_rows, n_rows)``, symmetric, values in [-1, 1]. Pairs with fewer than
-        ``min_common`` co-rated items, or where either row is constant on them (the
-        correlation is undefined), get 0: "no evidence either way".
+        Shape ``(n_rows, n_rows)``, symmetric, values in [-1, 1]. Pairs with
+        fewer than ``min_common`` co-rated items, or with a row constant on
+        them (the correlation is undefined), get 0: "no evidence either way".
     """
     min_common = check_positive_int(min_common, "min_common")
     if min_common < 2:
-        raise ValueError(f"min_common must be at least 2 (a correlation needs two points), "
-                         f"got {min_common}.")
+        raise ValueError("min_common must be at least 2 (a correlation needs "
+                         f"two points), got {min_common}.")
     values, observed = _ratings_and_mask(matrix)
-    squares = values.multiply(values) if sp.issparse(values) else values ** 2
-    # Entry (u, v) of each product is a sum over the items that u and v both rated.
+    if sp.issparse(values):
+        squares = values.multiply(values)
+    else:
+        squares = values ** 2
+    # Entry (u, v) of each product is a sum over the items u and v both rated
+    # (unrated entries are 0 in `values` and in `observed`).
     n_common = _dense(observed @ observed.T)          # |C|
     sum_u = _dense(values @ observed.T)               # sum of r_ui over C
     sum_v = sum_u.T                                   # sum of r_vi over C
-    sum_uv = _dense(values @ values.T)                # sum of r_ui r_vi over C
+    sum_uv = _dense(values @ values.T)                # sum of r_ui r_vi
     sum_uu = _dense(squares @ observed.T)             # sum of r_ui^2 over C
     sum_vv = sum_uu.T
     with np.errstate(divide="ignore", invalid="ignore"):
         covariance = sum_uv - sum_u * sum_v / n_common
         variance_u = sum_uu - sum_u ** 2 / n_common
         variance_v = sum_vv - sum_v ** 2 / n_common
-    # A constant row has variance 0 up to rounding; treat a tiny variance as 0.
+    # A constant row has variance 0 up to rounding: treat a tiny one as 0.
     tolerance = 1e-12 * np.maximum(sum_uu, sum_vv)
-    defined = (n_common >= min_common) & (variance_u > tolerance) & (variance_v > tolerance)
+    defined = ((n_common >= min_common)
+               & (variance_u > tolerance) & (variance_v > tolerance))
     similarity = np.zeros_like(n_common)
-    similarity[defined] = covariance[defined] / np.sqrt(variance_u[defined] * variance_v[defined])
+    spread = np.sqrt(variance_u[defined] * variance_v[defined])
+    similarity[defined] = covariance[defined] / spread
     return np.clip(similarity, -1.0, 1.0)
 
 
