@@ -126,12 +126,13 @@ class TfidfScratch:
             raise ValueError("documents contain no tokens at all; "
                              "nothing to learn.")
         terms = sorted(document_counts)
-        self.vocabulary_ = {term: column for column, term in enumerate(terms)}
+        self.vocabulary_ = {term: k for k, term in enumerate(terms)}
         self.document_frequency_ = np.array(
             [document_counts[term] for term in terms], dtype=np.int64
         )
         self.n_documents_ = len(token_lists)
-        self.idf_ = smoothed_idf(self.document_frequency_, self.n_documents_)
+        self.idf_ = smoothed_idf(self.document_frequency_,
+                                 self.n_documents_)
         return self
 
     def term_counts(self, documents) -> sp.csr_matrix:

@@ -91,19 +91,20 @@ def cosine_similarity_rows(matrix) -> np.ndarray:
 
 
 def pearson_similarity_rows(matrix, min_common: int = 2) -> np.ndarray:
-    """Pearson correlation of every pair of rows, on their co-rated items.
+    """Pearson correlation of every pair of rows, on co-rated items.
 
     For rows ``u`` and ``v`` let :math:`C` be the items both rated, with
-    means :math:`\\bar r_u^{C}` and :math:`\\bar r_v^{C}` over :math:`C`:
+    means :math:`\\bar r_u^{C}` and :math:`\\bar r_v^{C}` over them:
 
     .. math::
 
-        \\operatorname{sim}(u, v) = \\frac{
-            \\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})(r_{vi} - \\bar r_v^{C})}{
+        \\operatorname{sim}(u, v) = \\frac{\\sum_{i \\in C}
+            (r_{ui} - \\bar r_u^{C})(r_{vi} - \\bar r_v^{C})}{
             \\sqrt{\\sum_{i \\in C} (r_{ui} - \\bar r_u^{C})^2}
             \\sqrt{\\sum_{i \\in C} (r_{vi} - \\bar r_v^{C})^2}}
 
-    This is ``scipy.stats.pearsonr`` on the two rows restricted to :math:`C`.
+    This is ``scipy.stats.pearsonr`` on the two rows restricted to
+    :math:`C`.
 
     Parameters
     ----------
@@ -112,38 +113,39 @@ def pearson_similarity_rows(matrix, min_common: int = 2) -> np.ndarray:
         ``(n_rows, n_columns)``; ``NaN`` (dense) or an unstored entry
         (sparse) means "not rated".
     min_common:
-        Fewest co-rated items for a correlation (at least 2; with exactly 2
-        it is always -1 or +1, so larger values are common in practice).
+        Fewest co-rated items for a correlation (at least 2; with
+        exactly 2 it is always -1 or +1, so larger values are common).
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(n_rows, n_rows)``, symmetric, values in [-1, 1]. Pairs with
-        fewer than ``min_common`` co-rated items, or with a row constant on
-        them (the correlation is undefined), get 0: "no evidence either way".
+        Shape ``(n_rows, n_rows)``, symmetric, values in [-1, 1].
+        Pairs with fewer than ``min_common`` co-rated items, or with a
+        row constant on them (the correlation is undefined), get 0:
+        "no evidence either way".
     """
     min_common = check_positive_int(min_common, "min_common")
     if min_common < 2:
-        raise ValueError("min_common must be at least 2 (a correlation needs "
-                         f"two points), got {min_common}.")
+        raise ValueError("min_common must be at least 2 (a correlation "
+                         f"needs two points), got {min_common}.")
     values, observed = _ratings_and_mask(matrix)
     if sp.issparse(values):
         squares = values.multiply(values)
     else:
         squares = values ** 2
-    # Entry (u, v) of each product is a sum over the items u and v both rated
-    # (unrated entries are 0 in `values` and in `observed`).
-    n_common = _dense(observed @ observed.T)          # |C|
-    sum_u = _dense(values @ observed.T)               # sum of r_ui over C
-    sum_v = sum_u.T                                   # sum of r_vi over C
-    sum_uv = _dense(values @ values.T)                # sum of r_ui r_vi
-    sum_uu = _dense(squares @ observed.T)             # sum of r_ui^2 over C
+    # Entry (u, v) of each product is a sum over the items u and v both
+    # rated (unrated entries are 0 in `values` and in `observed`).
+    n_common = _dense(observed @ observed.T)    # |C|
+    sum_u = _dense(values @ observed.T)         # sum of r_ui over C
+    sum_v = sum_u.T                             # sum of r_vi over C
+    sum_uv = _dense(values @ values.T)          # sum of r_ui r_vi
+    sum_uu = _dense(squares @ observed.T)       # sum of r_ui^2 over C
     sum_vv = sum_uu.T
     with np.errstate(divide="ignore", invalid="ignore"):
         covariance = sum_uv - sum_u * sum_v / n_common
         variance_u = sum_uu - sum_u ** 2 / n_common
         variance_v = sum_vv - sum_v ** 2 / n_common
-    # A constant row has variance 0 up to rounding: treat a tiny one as 0.
+    # A constant row has variance 0 up to rounding: treat tiny as 0.
     tolerance = 1e-12 * np.maximum(sum_uu, sum_vv)
     defined = ((n_common >= min_common)
                & (variance_u > tolerance) & (variance_v > tolerance))
