@@ -378,3 +378,55 @@ def test_most_recent_rows_takes_the_latest_in_time_order():
     assert most_recent_rows(frame, None)["timestamp"].tolist() == [1, 2, 4, 4, 5]
     with pytest.raises(ValueError, match="max_rows must be a positive integer"):
         most_recent_rows(frame, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Times that are not times (issue 7, "wrong answers without a word"). Each of these returned a
+# wrong split without an error before tutorial_lib.validation.check_timestamps was used.
+# ---------------------------------------------------------------------------------------------
+def test_temporal_split_rejects_text_timestamps():
+    # As text, "10" sorts before "9": the rows at times 10 and 11 would train, 9 would test.
+    frame = pd.DataFrame({"timestamp": [str(t) for t in range(1, 12)], "x": range(11)})
+    with pytest.raises(TypeError, match=r"timestamp.*pd.to_datetime"):
+        temporal_split(frame, test_fraction=0.2)
+    as_numbers = frame.assign(timestamp=frame["timestamp"].astype("int64"))
+    train, test = temporal_split(as_numbers, test_fraction=0.2)
+    assert train["timestamp"].max() < test["timestamp"].min()
+
+
+@pytest.mark.parametrize("bad_time", [np.nan, np.inf])
+def test_leave_last_out_rejects_missing_times(bad_time):
+    # NaN sorts last, so the row without a time became the user's "latest" test row.
+    ratings = pd.DataFrame(
+        {"user_id": [1, 1, 1], "item_id": [10, 11, 12], "timestamp": [1.0, bad_time, 2.0]}
+    )
+    with pytest.raises(ValueError, match="timestamp.*(missing|infinite)"):
+        leave_last_out(ratings)
+
+
+def test_leave_last_out_rejects_missing_datetimes_and_text():
+    ratings = pd.DataFrame(
+        {
+            "user_id": [1, 1],
+            "item_id": [10, 11],
+            "timestamp": pd.to_datetime(["2024-01-01", None]),
+        }
+    )
+    with pytest.raises(ValueError, match="missing times"):
+        leave_last_out(ratings)
+    with pytest.raises(TypeError, match="pd.to_datetime"):
+        leave_last_out(ratings.assign(timestamp=["2024-01-09", "2024-01-10"]))
+
+
+def test_most_recent_rows_rejects_missing_times():
+    frame = pd.DataFrame({"timestamp": [3.0, np.nan, 1.0], "x": [0, 1, 2]})
+    with pytest.raises(ValueError, match="missing times"):
+        most_recent_rows(frame, max_rows=1)
+
+
+def test_label_columns_without_values_are_rejected():
+    frame = pd.DataFrame({"text": ["a", "b", "c", "d"], "label": [0, 1, np.nan, 1]})
+    with pytest.raises(ValueError, match="label.*missing"):
+        stratified_split(frame, test_fraction=0.5)
+    with pytest.raises(ValueError, match="label.*missing"):
+        deduplicate_reviews(frame)
