@@ -112,7 +112,7 @@ def test_leave_last_out_properties_on_random_data(n_test):
 
 def test_leave_last_out_validates_input():
     ratings = random_ratings(seed=0)
-    with pytest.raises(ValueError, match="n_test must be a positive int"):
+    with pytest.raises(ValueError, match="n_test must be an integer >= 1"):
         leave_last_out(ratings, n_test=0)
     with pytest.raises(ValueError, match=r"missing required column\(s\) \['when'\]"):
         leave_last_out(ratings, time_col="when")
@@ -171,7 +171,7 @@ def test_temporal_split_validates_input():
         temporal_split(events, valid_fraction=-0.1)
     with pytest.raises(ValueError, match="below 1"):
         temporal_split(events, test_fraction=0.5, valid_fraction=0.5)
-    with pytest.raises(TypeError, match="test_fraction must be a number"):
+    with pytest.raises(TypeError, match="test_fraction must be a real number"):
         temporal_split(events, test_fraction="0.2")
     with pytest.raises(ValueError, match="would be empty"):
         temporal_split(pd.DataFrame({"timestamp": [5, 5, 5, 5]}), test_fraction=0.5)
@@ -362,7 +362,7 @@ def test_sample_per_group_caps_each_group_and_keeps_order():
 
 def test_sample_per_group_validates():
     frame = pd.DataFrame({"corpus": ["a", "b"]})
-    with pytest.raises(ValueError, match="max_per_group must be a positive integer"):
+    with pytest.raises(ValueError, match="max_per_group must be an integer >= 1"):
         sample_per_group(frame, 0)
     with pytest.raises(ValueError, match=r"missing required column\(s\) \['source'\]"):
         sample_per_group(frame, 1, group_col="source")
@@ -376,7 +376,7 @@ def test_most_recent_rows_takes_the_latest_in_time_order():
     assert latest["timestamp"].tolist() == [4, 4, 5]
     assert latest["item_id"].tolist() == [12, 14, 10]  # the tie at 4 keeps its original order
     assert most_recent_rows(frame, None)["timestamp"].tolist() == [1, 2, 4, 4, 5]
-    with pytest.raises(ValueError, match="max_rows must be a positive integer"):
+    with pytest.raises(ValueError, match="max_rows must be an integer >= 1"):
         most_recent_rows(frame, 0)
 
 

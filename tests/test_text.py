@@ -412,8 +412,8 @@ def test_pad_sequences_pads_and_truncates():
     np.testing.assert_array_equal(lengths, [3, 1, 0])
     assert lengths.dtype == np.int64
 
-    padded_pre, lengths_pre = pad_sequences(sequences, max_len=3, truncating="pre", pad_id=-1)
-    np.testing.assert_array_equal(padded_pre, [[6, 7, 8], [9, -1, -1], [-1, -1, -1]])
+    padded_pre, lengths_pre = pad_sequences(sequences, max_len=3, truncating="pre", pad_id=99)
+    np.testing.assert_array_equal(padded_pre, [[6, 7, 8], [9, 99, 99], [99, 99, 99]])
     np.testing.assert_array_equal(lengths_pre, [3, 1, 0])
 
 
