@@ -277,7 +277,7 @@ def age_bucket(ages: Iterable, edges: Sequence[int] = DEFAULT_AGE_EDGES) -> pd.S
     if not edges:
         raise ValueError("edges must contain at least one boundary.")
     for position, edge in enumerate(edges):
-        check_int(edge, f"edges[{position}] (whole years)")
+        check_int(edge, f"edges[{position}]")
     if any(high <= low for low, high in zip(edges[:-1], edges[1:])):
         raise ValueError(f"edges must be strictly increasing, got {edges!r}.")
 

@@ -626,7 +626,7 @@ class Vocabulary:
     def __init__(self, token_lists: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None) -> None:
         check_int(min_freq, "min_freq", min_val=1)
         if max_size is not None:
-            check_int(max_size, "max_size (room for <pad> and <unk>)", min_val=2)
+            check_int(max_size, "max_size", min_val=2)  # room for <pad> and <unk>
         if isinstance(token_lists, str):
             raise TypeError("token_lists must be an iterable of token lists, not a str.")
 
