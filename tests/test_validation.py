@@ -194,3 +194,56 @@ def test_check_timestamps():
             validation.check_timestamps(bad, "t")
     with pytest.raises(ValueError, match="infinite"):
         validation.check_timestamps([1.0, np.inf], "t")
+
+
+# ---------------------------------------------------------------------------------------------
+# Found by calling the public functions with bad input (a sweep over wrong types, NaN, empty
+# and negative values): each of these returned silently or failed deep inside without naming
+# the argument.
+# ---------------------------------------------------------------------------------------------
+def _fixture_interactions() -> pd.DataFrame:
+    from tutorial_lib.data import datasets, features
+
+    registry = datasets.fixture_registry()
+    return features.join_interactions(
+        datasets.load_movielens_ratings(registry=registry),
+        datasets.load_movielens_users(registry=registry),
+        datasets.load_movielens_items(registry=registry),
+    )
+
+
+def _sweep_cases():
+    from tutorial_lib.data import features, splits, text
+    from tutorial_lib.models import logistic, logistic_torch, neighbourhood
+
+    frame = pd.DataFrame({"text": ["a", "b"], "label": [0, 1]})
+    X, y = np.eye(4), np.array([0, 1, 0, 1])
+    return [
+        (lambda: text.normalize_text("ＡＢＣ", lowercase="no"), "lowercase must be True or False"),
+        (lambda: text.normalize_text("ＡＢＣ", to_halfwidth=0), "to_halfwidth must be True or False"),
+        (lambda: text.pos_tag("我爱北京", hmm=None), "hmm must be True or False"),
+        (lambda: text.add_user_words(None), "words must be a list of words"),
+        (lambda: text.pad_sequences(None, max_len=2), "sequences must be a list of id sequences"),
+        (lambda: text.pad_sequences([5], max_len=2), r"sequences\[0\] must be a flat sequence"),
+        (lambda: splits.deduplicate_reviews(frame, return_report="yes"), "return_report must be True or False"),
+        (lambda: features.one_hot_ids(None, n=3), "indices"),
+        (lambda: features.one_hot_ids("", n=3), "indices must be an array or list"),
+        (lambda: features.age_bucket([20], edges=None), "edges must be a sequence"),
+        (lambda: features.age_bucket([20], edges=(18, True)), r"edges\[1\] must be an integer"),
+        (lambda: features.genre_multi_hot(["A|B"], genre_names=3), "genre_names must be a list"),
+        (lambda: features.BehaviourFeatures(crosses="gender").fit(_fixture_interactions()), "crosses must be a list"),
+        (lambda: features.KeywordTfidf(min_df=0), "min_df must be an integer >= 1"),
+        (lambda: logistic.sigmoid(None), "z must be a number"),
+        (lambda: logistic.logit("x", [1.0], 0.0), "coefficients must be a 1-D sequence"),
+        (lambda: logistic.LogisticRegression(max_iter=True).fit(X, y), "max_iter must be an integer"),
+        (lambda: logistic_torch.fit_torch_logistic(X, y, max_iter=True), "max_iter must be an integer"),
+        (lambda: logistic_torch.fit_torch_logistic(X, y, tol=np.nan), "tol must be a real number"),
+        (lambda: neighbourhood.cosine_similarity_rows("x"), "matrix must be a 2-D array"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_sweep_cases())))
+def test_bad_input_found_by_the_sweep_names_the_argument(case):
+    call, message = _sweep_cases()[case]
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()

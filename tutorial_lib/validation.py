@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +201,8 @@ def _as_array(values, name: str) -> np.ndarray:
         raise ArgumentTypeError(f"{name} must be an array or list of values, not a single {type(values).__name__}.")
     if hasattr(values, "detach") and hasattr(values, "cpu"):  # a torch.Tensor, without importing torch
         values = values.detach().cpu().numpy()
+    if isinstance(values, Iterator):  # a generator: np.asarray would wrap it in a 0-d object array
+        values = list(values)
     if isinstance(values, (pd.Series, pd.Index)) and isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
         if values.isna().any():
             raise ValueError(f"{name} contains {int(values.isna().sum())} missing values (NA); drop or fill them first.")

@@ -226,7 +226,7 @@ def one_hot_ids(indices: Iterable[int], n: int) -> sp.csr_matrix:
     scipy.sparse.csr_matrix of float64, shape (n_indices_given, n)
     """
     n = check_int(n, "n", min_val=1)
-    index_array = check_ids(list(indices) if not isinstance(indices, np.ndarray) else indices, "indices")
+    index_array = check_ids(indices, "indices")
     if index_array.ndim != 1:
         raise ValueError(f"indices must be one-dimensional, got shape {index_array.shape}.")
     if index_array.size and index_array.max() >= n:
@@ -273,6 +273,8 @@ def age_bucket(ages: Iterable, edges: Sequence[int] = DEFAULT_AGE_EDGES) -> pd.S
         Ordered categorical with the labels above as categories; missing ages stay missing.
         A Series input keeps its index.
     """
+    if isinstance(edges, str) or not isinstance(edges, Iterable):
+        raise TypeError(f"edges must be a sequence of whole years such as (18, 25), got {edges!r}.")
     edges = tuple(edges)
     if not edges:
         raise ValueError("edges must contain at least one boundary.")
@@ -354,8 +356,8 @@ def genre_multi_hot(genres: Iterable, genre_names: Sequence[str] | None = None) 
         Series input.
     """
     genre_series = _as_series(genres, "genres")
-    if isinstance(genre_names, str):
-        raise TypeError(f"genre_names must be a list of genre names, not the str {genre_names!r}.")
+    if isinstance(genre_names, str) or not (genre_names is None or isinstance(genre_names, Iterable)):
+        raise TypeError(f"genre_names must be a list of genre names or None, got {genre_names!r}.")
     indicators = genre_series.astype("string").fillna("").str.get_dummies(sep="|")
     if genre_names is None:
         genre_names = sorted(indicators.columns)
@@ -667,9 +669,11 @@ class BehaviourFeatures(TransformerMixin, BaseEstimator):
         )
 
     def _check_crosses(self) -> tuple[tuple[str, str], ...]:
+        if isinstance(self.crosses, str) or not isinstance(self.crosses, Iterable):
+            raise TypeError(f"crosses must be a list of feature-name pairs such as [('gender', 'genre')], got {self.crosses!r}.")
         checked = []
         for pair in self.crosses:
-            if isinstance(pair, str) or len(pair) != 2:
+            if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
                 raise ValueError(f"crosses must hold pairs of feature names such as ('gender', 'genre'); got {pair!r}.")
             left, right = pair
             for name in (left, right):

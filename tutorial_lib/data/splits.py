@@ -26,7 +26,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from tutorial_lib.book.runtime import get_seed
-from tutorial_lib.validation import check_int, check_real, check_timestamps, require_columns
+from tutorial_lib.validation import check_bool, check_int, check_real, check_timestamps, require_columns
 
 __all__ = [
     "DeduplicationReport",
@@ -265,6 +265,7 @@ def deduplicate_reviews(
         The kept rows in input order, original index kept.
     """
     require_columns(frame, "frame", [text_col, label_col], allow_empty=False, hint=" Pass the right column names as arguments.")
+    return_report = check_bool(return_report, "return_report")
     _check_no_missing(frame, text_col, "texts (load_reviews drops them)")
     _check_no_missing(frame, label_col, "labels")
     key = review_comparison_key(frame[text_col])

@@ -238,6 +238,13 @@ def normalize_text(
     check_scalar(text, "text", str)
     check_choice(digits, "digits", _DIGIT_CHOICES)
     check_choice(punctuation, "punctuation", _PUNCTUATION_CHOICES)
+    for flag_name, flag in (
+        ("to_halfwidth", to_halfwidth),
+        ("lowercase", lowercase),
+        ("collapse_whitespace", collapse_whitespace),
+        ("strip_bom", strip_bom),
+    ):
+        check_bool(flag, flag_name)
 
     if strip_bom:
         text = text.translate(_INVISIBLE_TABLE)
@@ -355,6 +362,8 @@ def add_user_words(words: Iterable[str], freq: int | None = None, tag: str | Non
     """
     if isinstance(words, str):
         raise TypeError(f"words must be a list of words, not a single str; write add_user_words([{words!r}]).")
+    if not isinstance(words, Iterable):
+        raise TypeError(f"words must be a list of words, got {type(words).__name__}.")
     if freq is not None:
         # A negative frequency was accepted here and broke the next segment() inside math.log.
         freq = check_int(freq, "freq", min_val=1)
@@ -404,6 +413,7 @@ def pos_tag(text: str, hmm: bool = True) -> list[tuple[str, str]]:
         Plain tuples, in order. (``jieba.posseg`` yields ``pair`` objects from a generator.)
     """
     check_scalar(text, "text", str)
+    hmm = check_bool(hmm, "hmm")
     initialize_jieba()
     posseg = _import_jieba_quietly("jieba.posseg")  # imported on first use: it loads large tables
     return [(pair.word, pair.flag) for pair in posseg.lcut(text, HMM=hmm)]
@@ -720,14 +730,14 @@ def pad_sequences(
     max_len = check_int(max_len, "max_len", min_val=1)
     pad_id = check_int(pad_id, "pad_id", min_val=0)
     check_choice(truncating, "truncating", _TRUNCATING_CHOICES)
-    if isinstance(sequences, str):
-        raise TypeError("sequences must be a list of id sequences, not a str.")
+    if isinstance(sequences, str) or not isinstance(sequences, Iterable):
+        raise TypeError(f"sequences must be a list of id sequences, got {type(sequences).__name__}.")
     sequences = list(sequences)
 
     padded = np.full((len(sequences), max_len), pad_id, dtype=np.int64)
     lengths = np.zeros(len(sequences), dtype=np.int64)
     for row, sequence in enumerate(sequences):
-        ids = check_ids(list(sequence), f"sequences[{row}]")
+        ids = check_ids(sequence, f"sequences[{row}]")
         if ids.ndim != 1:
             raise ValueError(f"sequences[{row}] must be a flat sequence of ids, got shape {ids.shape}.")
         kept = ids[:max_len] if truncating == "post" else ids[-max_len:]

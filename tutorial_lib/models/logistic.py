@@ -61,7 +61,15 @@ import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from tutorial_lib.validation import as_feature_matrix, as_label_vector, check_bool, check_choice, check_int, check_real
+from tutorial_lib.validation import (
+    ArgumentTypeError,
+    as_feature_matrix,
+    as_label_vector,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+)
 
 __all__ = [
     "sigmoid",
@@ -107,7 +115,10 @@ def sigmoid(z):
         In float64, ``sigmoid(z)`` rounds to exactly 1.0 once ``z`` is above about 36.7;
         ``sigmoid(-z)`` still holds the small complement accurately.
     """
-    z_array = np.asarray(z, dtype=np.float64)
+    z_array = np.asarray(z)
+    if z_array.dtype.kind not in "iuf":  # None or "x" would otherwise become NaN or a bare error
+        raise ArgumentTypeError(f"z must be a number or an array of numbers, got {type(z).__name__}.")
+    z_array = z_array.astype(np.float64)
     exp_minus_abs = np.exp(-np.abs(z_array))
     probabilities = np.where(z_array >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))
     if probabilities.ndim == 0:
@@ -139,7 +150,10 @@ def log_odds(probability):
 
 def _as_vector(values, name: str) -> np.ndarray:
     """Return a finite 1-D float64 array, or raise naming ``name``."""
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"{name} must be a 1-D sequence of numbers, got {type(values).__name__}.") from None
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D sequence of numbers, got an array of shape {array.shape}.")
     if not np.all(np.isfinite(array)):
