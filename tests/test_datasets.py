@@ -709,6 +709,7 @@ def test_offline_download_gives_one_message_naming_every_file_and_every_way(tmp_
         raise requests.exceptions.ConnectionError(f"network disabled for the test ({url})")
 
     monkeypatch.setattr(pooch.HTTPDownloader, "__call__", no_network)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)  # pooch waits between its retries
     empty_mirror = tmp_path / "empty-mirror"
     empty_mirror.mkdir()
     registry = dataclasses.replace(REGISTRY, mirror_dir=empty_mirror)
