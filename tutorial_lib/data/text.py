@@ -149,8 +149,6 @@ _DIGIT_CHOICES = ("keep", "mask")
 _PUNCTUATION_CHOICES = ("keep", "remove", "unify")
 
 
-
-
 def fullwidth_to_halfwidth(text: str) -> str:
     """Map full-width characters to their half-width (ASCII) forms.
 
@@ -682,7 +680,7 @@ class Vocabulary:
         """
         skip_pad = check_bool(skip_pad, "skip_pad")
         # int(2.7) would quietly decode as id 2; check the ids are integers first.
-        id_array = check_ids(list(ids) if not isinstance(ids, np.ndarray) else ids, "ids")
+        id_array = check_ids(ids, "ids")
         tokens = []
         for token_id in id_array.ravel().tolist():
             if not token_id < len(self.id_to_token):
