@@ -29,7 +29,15 @@ import numbers
 
 import numpy as np
 
-from tutorial_lib.validation import as_label_vector, as_score_vector, check_same_length
+from tutorial_lib.validation import (
+    as_label_vector,
+    as_score_vector,
+    check_binary_labels,
+    check_choice,
+    check_int,
+    check_real,
+    check_same_length,
+)
 
 __all__ = [
     "accuracy",
@@ -242,8 +250,7 @@ def log_loss(y_true, y_score, *, eps: float | None = None) -> float:
     labels, probabilities = _labels_and_scores(y_true, y_score, probabilities=True)
     if eps is None:
         eps = float(np.finfo(np.float64).eps)
-    if not isinstance(eps, numbers.Real) or not 0 < eps < 0.5:
-        raise ValueError(f"eps must be a number in (0, 0.5), got {eps!r}.")
+    eps = check_real(eps, "eps", min_val=0, max_val=0.5, include_boundaries="neither")
     clipped = np.clip(probabilities, eps, 1.0 - eps)
     per_example = -(labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))
     return float(per_example.mean())
@@ -279,8 +286,7 @@ def calibration_curve(y_true, y_score, *, n_bins: int = 10) -> tuple[np.ndarray,
         Number of examples in each non-empty bin.
     """
     labels, probabilities = _labels_and_scores(y_true, y_score, probabilities=True)
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
+    n_bins = check_int(n_bins, "n_bins", min_val=1)
     bin_edges = np.linspace(0.0, 1.0, n_bins + 1)
     inner_edges = bin_edges[1:-1]
     # side="left": a value equal to an edge lands in the bin below it.
@@ -310,8 +316,7 @@ def _check_candidates(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"y_score must have the shape of y_true {relevance.shape}, got {scores.shape}.")
     if relevance.size == 0:
         raise ValueError("y_true is empty.")
-    if relevance.dtype.kind not in "biuf" or not np.all((relevance == 0) | (relevance == 1)):
-        raise ValueError("y_true must contain only 0 and 1.")
+    check_binary_labels(relevance, "y_true")
     relevant_per_row = relevance.sum(axis=1)
     if not np.all(relevant_per_row == 1):
         bad_row = int(np.flatnonzero(relevant_per_row != 1)[0])
@@ -328,9 +333,7 @@ def _check_candidates(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}.")
-    return int(k)
+    return check_int(k, "k", min_val=1)
 
 
 def _check_exclude(exclude, relevance: np.ndarray) -> np.ndarray:
@@ -364,9 +367,7 @@ def _rank_bounds(y_true, y_score, exclude=None) -> tuple[np.ndarray, np.ndarray]
 
 
 def _check_ties(ties: str) -> str:
-    if ties not in TIE_RULES:
-        raise ValueError(f"ties must be one of {TIE_RULES}, got {ties!r}.")
-    return ties
+    return check_choice(ties, "ties", TIE_RULES)
 
 
 def _rank_under_rule(best_rank: np.ndarray, worst_rank: np.ndarray, ties: str) -> np.ndarray:
