@@ -4,8 +4,15 @@
 `_static/vendor/`. When they are there, the built book draws its diagrams and formulas with
 no internet connection (a classroom without network, a reader offline). When they are not,
 the pages load the same libraries from their public CDNs, which works for any online reader.
+
+It also switches progress bars off in the notebooks the build executes: the kernels the build
+starts inherit its environment, and ``tutorial_lib.book.progress`` draws no bar when
+``TQDM_DISABLE`` is set. A frozen tqdm widget would otherwise be embedded in the page, with
+require.js and a widget script loaded from CDNs (``scripts/build_book.sh`` sets it too; this
+covers a plain ``jupyter-book build``).
 """
 
+import os
 from pathlib import Path
 
 MERMAID_ENTRY = "vendor/mermaid/mermaid.esm.min.mjs"
@@ -20,6 +27,11 @@ def _use_local_copies(app, config):
         config.mathjax_path = MATHJAX_ENTRY
 
 
+def _no_progress_bars_in_executed_notebooks(app, config):
+    os.environ["TQDM_DISABLE"] = "1"
+
+
 def setup(app):
     app.connect("config-inited", _use_local_copies)
+    app.connect("config-inited", _no_progress_bars_in_executed_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
