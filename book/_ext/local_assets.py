@@ -15,8 +15,13 @@ covers a plain ``jupyter-book build``).
 import os
 from pathlib import Path
 
-MERMAID_ENTRY = "vendor/mermaid/mermaid.esm.min.mjs"
-MATHJAX_ENTRY = "vendor/mathjax/tex-chtml.js"
+VENDOR_DIR = "vendor/"
+MERMAID_ENTRY = VENDOR_DIR + "mermaid/mermaid.esm.min.mjs"
+MATHJAX_ENTRY = VENDOR_DIR + "mathjax/tex-chtml.js"
+
+
+def _script_path(entry) -> str:
+    return entry[0] if isinstance(entry, (tuple, list)) else entry
 
 
 def _use_local_copies(app, config):
@@ -25,6 +30,10 @@ def _use_local_copies(app, config):
         config.mermaid_use_local = MERMAID_ENTRY
     if (static_dir / MATHJAX_ENTRY).is_file():
         config.mathjax_path = MATHJAX_ENTRY
+    # Jupyter Book adds every .js file under _static to every page. The vendored libraries
+    # load their own parts (MathJax its extensions, on demand, after its core): as page
+    # scripts they would load MathJax twice and its ~40 extensions before the core.
+    config.html_js_files = [entry for entry in config.html_js_files if not _script_path(entry).startswith(VENDOR_DIR)]
 
 
 def _no_progress_bars_in_executed_notebooks(app, config):
