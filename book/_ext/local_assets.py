@@ -36,6 +36,27 @@ def _use_local_copies(app, config):
     config.html_js_files = [entry for entry in config.html_js_files if not _script_path(entry).startswith(VENDOR_DIR)]
 
 
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    """Keep one copy of each page script.
+
+    sphinx-thebe and sphinx-togglebutton each add an inline script twice (once with the
+    file name None, once with ""), which Sphinx does not see as the same script; the second
+    ``const THEBE_JS_URL`` is a SyntaxError in every reader's console.
+    """
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {}) or {}
+        filename = getattr(script, "filename", script) or ""  # an inline script has None or ""
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
 def _no_progress_bars_in_executed_notebooks(app, config):
     os.environ["TQDM_DISABLE"] = "1"
 
@@ -43,4 +64,5 @@ def _no_progress_bars_in_executed_notebooks(app, config):
 def setup(app):
     app.connect("config-inited", _use_local_copies)
     app.connect("config-inited", _no_progress_bars_in_executed_notebooks)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
