@@ -18,7 +18,8 @@ selector and the measured widths) so that a chapter's author can find and fix it
   ``MIN_FIGURE_TEXT_SHARE`` of the body's font size. For 12 pt and a 16 px body, that fails a
   figure shown below 90 % of its natural size, e.g. a 10 in wide figure in a 750 px column;
 - **MathJax left raw TeX** (``$$``, ``\\(``, ``\\[``, ``\\begin{``) in the visible text once
-  ``MathJax.startup.promise`` has resolved, or marked a formula as an error (``mjx-merror``);
+  ``MathJax.startup.promise`` has resolved, or TeX was written without ``$`` delimiters
+  (``e^{-z}``, ``x_{i}`` in prose), or MathJax marked a formula as an error (``mjx-merror``);
 - **a mermaid block did not become an SVG**;
 - **an image of the site failed to load** (``naturalWidth == 0``; images from outside the
   site are failed by ``test_built_html.py``, the browser here has no internet);
@@ -286,7 +287,8 @@ for (const error of article.querySelectorAll("mjx-merror")) {
                  detail: error.getAttribute("data-mjx-error") || error.textContent.slice(0, 80)});
 }
 const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
-const rawTex = /\$\$|\\\(|\\\[|\\begin\{/;
+// $$, \(, \[, \begin{ left by MathJax, or TeX written without delimiters (e^{-z}, x_{i}).
+const rawTex = /\$\$|\\\(|\\\[|\\begin\{|[\^_]\{/;
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
   const parent = node.parentElement;
   if (!parent || parent.closest("pre, code, script, style, textarea, mjx-container, .highlight")) { continue; }
@@ -379,7 +381,7 @@ BROKEN_PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <div class="cell"><div class="cell_input"><pre>{long_line}</pre></div>
 <div class="cell_output"><img src="missing.png" alt="a missing figure">
 <img src="wide.svg" alt="a wide figure" style="max-width: 100%"></div></div>
-<p>Left as TeX: $$ x^2 $$</p><div style="width: 900px">a wide div</div>
+<p>Left as TeX: $$ x^2 $$</p><p>Written without delimiters: 1/(1+e^{-z})</p><div style="width: 900px">a wide div</div>
 <pre class="mermaid">graph LR; a --> b</pre>
 <script>console.error("an error in the console")</script>
 </section></article></main></body></html>"""
@@ -409,5 +411,7 @@ def test_the_page_check_finds_each_kind_of_problem(browser, tmp_path):
         "mermaid block not rendered",
         "console error",
     }, json.dumps(report["problems"], indent=1)
+    raw_tex = [problem["detail"] for problem in report["problems"] if problem["kind"] == "raw TeX on the page"]
+    assert any("$$" in detail for detail in raw_tex) and any("e^{-z}" in detail for detail in raw_tex), raw_tex
     message = format_problems("page.html", report["problems"])
     assert "section #s (A section)" in message and "scrollWidth" in message
