@@ -10,13 +10,14 @@ selector and the measured widths) so that a chapter's author can find and fix it
   a scrolled wide table) and listed as a warning;
 - **something sticks out past the right edge of the text column** (any visible element not
   clipped by a scrolling box);
-- **a figure's text is smaller than the body text** on screen. The book's figures are
-  drawn with text of at least ``MIN_FONT_SIZE_PT`` points
-  (``tutorial_lib.book.plotting``); a figure wider than the column is shrunk by the browser,
-  and its text with it. The smallest text of a figure on screen is
-  ``MIN_FONT_SIZE_PT * 96 / 72 * (shown width / natural width)`` CSS px; it must be at least
-  ``MIN_FIGURE_TEXT_SHARE`` of the body's font size. For 12 pt and a 16 px body, that fails a
-  figure shown below 90 % of its natural size, e.g. a 10 in wide figure in a 750 px column;
+- **a figure's text is smaller than the body text** on screen. The smallest text of each
+  figure is read from its SVG (matplotlib writes each text as glyphs scaled by its font
+  size); a figure wider than the column is shrunk by the browser, and its text with it. On
+  screen that text is ``size_pt * 96 / 72 * (shown width / natural width)`` CSS px, and it
+  must be at least ``MIN_FIGURE_TEXT_SHARE`` of the body's font size. With the book's style
+  (12 pt, ``tutorial_lib.book.plotting``) and a 16 px body, a figure passes at 90 % of its
+  natural size or more: a 6.5 in figure fits the ~680 px column whole, a 10 in one is
+  shrunk to ~70 % and fails, and so does an 8 pt legend at any size;
 - **MathJax left raw TeX** (``$$``, ``\\(``, ``\\[``, ``\\begin{``) in the visible text once
   ``MathJax.startup.promise`` has resolved, or TeX was written without ``$`` delimiters
   (``e^{-z}``, ``x_{i}`` in prose), or MathJax marked a formula as an error (``mjx-merror``);
@@ -179,8 +180,7 @@ if (mathjax && mathjax.startup && mathjax.startup.promise) {
 # Returns a list of problems: {kind, where, what, detail}. Mirrors the checks listed in the
 # module docstring; every number it reports is measured in the page.
 INSPECT_PAGE_JS = r"""
-const minFigureTextPx = arguments[0];
-const tolerance = arguments[1];
+const tolerance = arguments[0];
 const problems = [];
 const notes = [];
 const article = document.querySelector("article.bd-article") || document.querySelector("main");
@@ -210,7 +210,7 @@ function what(element) {
   const cell = element.closest(".cell");
   if (cell && cell !== element) {
     const cells = [...article.querySelectorAll(".cell")];
-    name = "cell " + (cells.indexOf(cell) + 1) + " of the page > " + name;
+    name = "code cell " + (cells.indexOf(cell) + 1) + " of the page > " + name;
   }
   const text = (element.innerText || element.getAttribute("alt") || "").trim().split("\n")[0];
   return name + (text ? ' "' + text.slice(0, 60) + '"' : "");
@@ -261,7 +261,8 @@ for (const element of article.querySelectorAll("*")) {
   }
 }
 
-// 3. Images: loaded, and figures' text no smaller than the body text.
+// 3. Images: loaded; figures (images in a cell's output) measured for their text size.
+const figures = [];
 for (const image of article.querySelectorAll("img")) {
   const src = image.getAttribute("src") || "";
   const fromThisSite = new URL(image.src, location.href).origin === location.origin;
@@ -270,14 +271,9 @@ for (const image of article.querySelectorAll("img")) {
     problems.push({kind: "image failed to load", where: where(image), what: what(image), detail: src});
     continue;
   }
-  if (!visible(image) || !image.closest(".cell_output")) { continue; }
-  const scale = image.clientWidth / image.naturalWidth;
-  const smallestTextPx = minFigureTextPx.pt * 96 / 72 * scale;
-  if (smallestTextPx < minFigureTextPx.share * bodyPx) {
-    problems.push({kind: "figure text smaller than the body text", where: where(image), what: what(image),
-                   detail: "shown " + image.clientWidth + " px of natural " + image.naturalWidth + " px ("
-                           + Math.round(100 * scale) + " %): " + minFigureTextPx.pt + " pt text is "
-                           + smallestTextPx.toFixed(1) + " px, body " + bodyPx + " px"});
+  if (visible(image) && image.closest(".cell_output")) {
+    figures.push({path: new URL(image.src, location.href).pathname, where: where(image), what: what(image),
+                  shown: image.clientWidth, natural: image.naturalWidth});
   }
 }
 
@@ -308,7 +304,7 @@ for (const block of document.querySelectorAll("pre.mermaid, div.mermaid")) {
                    detail: (block.textContent || "").trim().slice(0, 60)});
   }
 }
-return {problems, notes, bodyPx, columnWidth: Math.round(column.width), innerWidth: window.innerWidth};
+return {problems, notes, figures, bodyPx, columnWidth: Math.round(column.width), innerWidth: window.innerWidth};
 """
 
 
@@ -330,14 +326,65 @@ def _save_screenshots(driver, name: str) -> None:
         driver.set_window_size(driver.get_window_size()["width"], WINDOW_HEIGHT)
 
 
-def inspect_page(driver, url: str, render_timeout_s: float = RENDER_TIMEOUT_S - 1) -> dict:
-    """Open ``url``, wait for formulas and diagrams, and return what the page check found."""
+# matplotlib's SVG (svg.fonttype "path") draws each text as glyph paths in a group
+# <g id="text_N">, scaled by font size / 100: scale(0.12 -0.12) is 12 pt text.
+SVG_TEXT_GROUP_START = '<g id="text_'
+SVG_GLYPH_SCALE = re.compile(r"scale\(([0-9.]+) -[0-9.]+\)")
+MATPLOTLIB_FONT_SCALE = 100
+
+
+def smallest_svg_text_pt(svg: str) -> float | None:
+    """The smallest font size (pt) of the texts in a matplotlib SVG; None if it has no text.
+
+    A text's size is the largest glyph scale in its group (a superscript in "10^3" is
+    smaller by design and does not count).
+    """
+    sizes = []
+    for chunk in svg.split(SVG_TEXT_GROUP_START)[1:]:
+        group = chunk.split('<g id="', 1)[0]
+        scales = [float(value) for value in SVG_GLYPH_SCALE.findall(group)]
+        if scales:
+            sizes.append(max(scales) * MATPLOTLIB_FONT_SCALE)
+    return min(sizes) if sizes else None
+
+
+def small_figure_text(figures: list[dict], body_px: float, site_root: Path | None) -> list[dict]:
+    """Problems for the figures whose smallest text is shown smaller than the body text.
+
+    On screen a text of ``size`` pt in a figure shown at ``shown`` of its ``natural`` CSS px is
+    ``size * 96 / 72 * shown / natural`` px. The size is read from the SVG file; for other
+    images (or an SVG without text) the book's smallest style size, ``MIN_FONT_SIZE_PT``, is
+    assumed.
+    """
+    problems = []
+    for figure in figures:
+        size_pt, source = float(MIN_FONT_SIZE_PT), f"assumed {MIN_FONT_SIZE_PT} pt (book style)"
+        file = site_root / figure["path"].lstrip("/") if site_root else None
+        if file is not None and file.suffix == ".svg" and file.is_file():
+            measured = smallest_svg_text_pt(file.read_text(encoding="utf-8"))
+            if measured is not None:
+                size_pt, source = measured, f"smallest text {measured:g} pt"
+        scale = figure["shown"] / figure["natural"]
+        on_screen_px = size_pt * 96 / 72 * scale
+        if on_screen_px < MIN_FIGURE_TEXT_SHARE * body_px:
+            problems.append({
+                "kind": "figure text smaller than the body text", "where": figure["where"], "what": figure["what"],
+                "detail": f"{source}, shown at {figure['shown']} of {figure['natural']} px ({scale:.0%}): "
+                          f"{on_screen_px:.1f} px on screen, body text {body_px:g} px",
+            })
+    return problems
+
+
+def inspect_page(driver, url: str, site_root: Path | None = None, render_timeout_s: float = RENDER_TIMEOUT_S - 1) -> dict:
+    """Open ``url``, wait for formulas and diagrams, and return what the page check found.
+
+    ``site_root`` is the folder the server serves (to read figure files from).
+    """
     _console_errors(driver)  # drop what an earlier page logged
     driver.get(url)
     rendering = driver.execute_async_script(WAIT_FOR_RENDERING_JS, render_timeout_s * 1000)
-    report = driver.execute_script(
-        INSPECT_PAGE_JS, {"pt": MIN_FONT_SIZE_PT, "share": MIN_FIGURE_TEXT_SHARE}, TOLERANCE_PX
-    )
+    report = driver.execute_script(INSPECT_PAGE_JS, TOLERANCE_PX)
+    report["problems"] += small_figure_text(report["figures"], report["bodyPx"], site_root)
     if rendering not in ("typeset", "no formulas"):
         report["problems"].append({"kind": "MathJax", "where": "", "what": "", "detail": rendering})
     report["problems"] += [
@@ -366,7 +413,7 @@ def test_the_book_was_built():
 def test_page_reads_well_at_1280_px(browser, site_url, page):
     if page == "<no build>":
         html_dir()  # fails with what to run
-    report = inspect_page(browser, site_url + page)
+    report = inspect_page(browser, site_url + page, site_root=html_dir())
     _save_screenshots(browser, page)
     for note in report["notes"]:
         warnings.warn(f"{page}: {note['where']} | {note['what']}: {note['detail']}", UserWarning, stacklevel=1)
@@ -397,7 +444,7 @@ def test_the_page_check_finds_each_kind_of_problem(browser, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/page.html"
-        report = inspect_page(browser, url, render_timeout_s=2)  # its mermaid block never renders
+        report = inspect_page(browser, url, site_root=tmp_path, render_timeout_s=2)  # its mermaid never renders
     finally:
         server.shutdown()
         server.server_close()
@@ -415,3 +462,23 @@ def test_the_page_check_finds_each_kind_of_problem(browser, tmp_path):
     assert any("$$" in detail for detail in raw_tex) and any("e^{-z}" in detail for detail in raw_tex), raw_tex
     message = format_problems("page.html", report["problems"])
     assert "section #s (A section)" in message and "scrollWidth" in message
+
+
+def test_smallest_svg_text_is_read_from_matplotlib_glyph_scales():
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context({"svg.fonttype": "path", "font.size": 12}):
+        fig, ax = plt.subplots()
+        ax.plot([1, 10, 100], label="line")
+        ax.set_yscale("log")  # tick labels 10^0 ... with smaller exponents
+        ax.legend(fontsize=8)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg")
+        plt.close(fig)
+    assert smallest_svg_text_pt(buffer.getvalue()) == pytest.approx(8)
+    assert smallest_svg_text_pt("<svg></svg>") is None
