@@ -7,7 +7,8 @@ What a static page must not hold, because a reader would see it broken:
 - scripts or stylesheets from outside the site: the book renders offline (Mermaid and MathJax
   are vendored into ``_static/vendor`` by ``scripts/vendor_js.sh`` and loaded from there by
   ``book/_ext/local_assets.py``; today's pages load nothing else from outside, so nothing
-  outside is allowed);
+  outside is allowed. sphinx-thebe's inline script names thebe's CDN address as a string,
+  fetched only when a reader starts live code, which this book does not enable);
 - images that are not files of the site, or whose file is missing;
 - printed lines wider than the text column (read from the executed notebooks in
   ``_build/jupyter_execute``), and figures that are not SVG (the book's figure style,
@@ -126,11 +127,15 @@ def test_the_book_has_pages():
     assert len(html_pages()) >= 3
 
 
+def widget_markers_in(html: str) -> list[str]:
+    """The traces of embedded Jupyter widgets in a page's HTML."""
+    return [marker for marker in WIDGET_MARKERS if marker in html]
+
+
 def test_no_page_embeds_jupyter_widgets():
     offending = []
     for page in html_pages():
-        text = page.read_text(encoding="utf-8")
-        found = [marker for marker in WIDGET_MARKERS if marker in text]
+        found = widget_markers_in(page.read_text(encoding="utf-8"))
         if found:
             offending.append(f"{_name(page)}: {', '.join(found)}")
     assert not offending, (
@@ -228,6 +233,18 @@ def test_figures_are_svg():
 
 
 # The helpers above, on made-up input: each must catch what it is meant to catch.
+def test_widget_markers_are_found():
+    # What chapter 3's page held before the fix: a frozen tqdm bar and its loaders.
+    frozen_bar = (
+        '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js"></script>'
+        '<script src="https://cdn.jsdelivr.net/npm/@jupyter-widgets/html-manager@^1.0.1/dist/embed-amd.js"></script>'
+        '<script type="application/vnd.jupyter.widget-state+json">{}</script>'
+        '<script type="application/vnd.jupyter.widget-view+json">{"model_id": "a1"}</script>'
+    )
+    assert set(widget_markers_in(frozen_bar)) == set(WIDGET_MARKERS)
+    assert widget_markers_in("<p>a page with no widget</p>") == []
+
+
 def test_url_classification():
     assert is_outside_the_site("https://cdn.example.org/require.min.js")
     assert is_outside_the_site("//cdn.example.org/x.js")
