@@ -230,7 +230,9 @@ function isTableBox(element) {
   return element.tagName === "TABLE" || element.classList.contains("pst-scrollable-table-container")
     || (element.querySelector("table") && !element.querySelector("pre"));
 }
-const skip = "mjx-assistive-mml, mjx-assistive-mml *, .headerlink, script, style";
+// Margin notes and sidebars sit right of the column by design (sphinx-book-theme).
+const skip = "mjx-assistive-mml, mjx-assistive-mml *, .headerlink, script, style, "
+  + ".margin, .margin *, aside.sidebar, aside.sidebar *";
 
 // 1. Content wider than its box.
 const boxes = article.querySelectorAll(
