@@ -197,7 +197,7 @@ def test_display_equations_are_split_into_short_rows(where, source):
     rows = too_long_equation_rows(source)
     report = [f"{where}: a row about {width} symbols wide (> {MAX_EQUATION_WIDTH}): {row[:60]}..." for width, row in rows]
     assert not report, (
-        f"display equations wider than the column (split them with \\begin{{aligned}} ... \\\\):\n" + "\n".join(report)
+        "display equations wider than the column (split them with \\begin{aligned} ... \\\\):\n" + "\n".join(report)
     )
 
 
