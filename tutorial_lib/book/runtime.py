@@ -217,6 +217,9 @@ def start_notebook(profile: str | None = None, seed: int | None = None, verbose:
         profile_reason=reason,
     )
     set_seed(context.seed)
+    from tutorial_lib.book.plotting import use_book_figure_style  # imports matplotlib: only here
+
+    use_book_figure_style()
     if verbose:
         print(context.describe())
     return context
