@@ -49,6 +49,22 @@ def test_multiclass_scores_match_sklearn(average, zero_division):
             assert _same(got, expected), (ours.__name__, seed, got, expected)
 
 
+@pytest.mark.parametrize("zero_division", [0.0, 1.0, np.nan])
+def test_multiclass_zero_division_edge_cases_match_sklearn(zero_division):
+    # Nothing right: class 0 is never predicted, class 1 never true (no support).
+    # One label only: every average is defined from one class.
+    for y_true, y_pred in [([0, 0], [1, 1]), ([2, 2, 2], [2, 2, 2])]:
+        for average in ("macro", "micro", "weighted"):
+            for ours, theirs in [
+                (metrics.precision, sklearn.metrics.precision_score),
+                (metrics.recall, sklearn.metrics.recall_score),
+                (metrics.f1, sklearn.metrics.f1_score),
+            ]:
+                got = ours(y_true, y_pred, average=average, zero_division=zero_division)
+                expected = theirs(y_true, y_pred, average=average, zero_division=zero_division)
+                assert _same(got, expected), (ours.__name__, y_true, average, got, expected)
+
+
 @pytest.mark.parametrize("average", ["macro", "micro", "weighted"])
 def test_multiclass_scores_with_given_labels_and_strings_match_sklearn(average):
     rng = np.random.default_rng(3)
@@ -382,7 +398,10 @@ def test_novelty_by_hand():
         (lambda: metrics.f1([], [], average="macro"), "y_true is empty"),
         (lambda: metrics.f1([0, 1, 2], [0, 1], average="macro"), "same length"),
         (lambda: metrics.f1([0, 1], [0, 1], average="macro", zero_division=2), "zero_division"),
-        (lambda: metrics.confusion_matrix([0, 1, 2], [0, 1, 3], labels=[0, 1, 2]), "y_pred holds values that are not in labels"),
+        (
+            lambda: metrics.confusion_matrix([0, 1, 2], [0, 1, 3], labels=[0, 1, 2]),
+            "y_pred holds values that are not in labels",
+        ),
         (lambda: metrics.confusion_matrix([0, 1], [0, 1], labels=[0, 0, 1]), "labels must not repeat"),
         (lambda: metrics.confusion_matrix([0, 1], [0, 1], labels=[[0, 1]]), "labels must be 1-D"),
         (lambda: metrics.precision_recall_curve([0, 0], [0.1, 0.2]), "y_true has no positives"),

@@ -126,7 +126,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None) -> np.ndarray:
     Parameters
     ----------
     labels : array_like, shape (n_classes,), optional
-        For multi-class labels: the classes, in the order of the rows and columns (see
+        For multi-class labels: the classes, in the order of the rows and columns.
         Row ``i`` counts the examples whose true class is ``labels[i]``, column ``j`` those
         predicted ``labels[j]``; every value of ``y_true`` and ``y_pred`` must be in
         ``labels`` (integers or strings). None: binary 0/1 labels, the 2x2 table.
@@ -164,8 +164,8 @@ def precision(y_true, y_pred, *, average: str = "binary", labels=None, zero_divi
         - ``"macro"``: the unweighted mean of the per-class scores; every class counts
           the same, so rare classes weigh as much as frequent ones.
         - ``"weighted"``: the mean of the per-class scores weighted by each class's
-          support (its number of true examples); it can lie outside the range of
-          precision and recall when they differ.
+          support (its number of true examples); a weighted F1 need not lie between
+          the weighted precision and the weighted recall.
         - ``"micro"``: the score of the counts summed over classes
           (``sum TP / sum (TP + FP)``); with one label per example and every class in
           ``labels`` it equals accuracy, for precision, recall and F1 alike.
@@ -755,8 +755,12 @@ def _multiclass_score(score: str, y_true, y_pred, average: str, labels, zero_div
     weights = np.ones(len(per_class)) if average == "macro" else matrix.sum(axis=1).astype(np.float64)
     # zero_division=np.nan: undefined classes are left out of the mean.
     defined = ~np.isnan(per_class)
-    if not np.any(defined) or weights[defined].sum() == 0:
-        return float("nan") if np.isnan(zero_division) else float(zero_division)
+    if not np.any(defined):
+        return float("nan")
+    if weights[defined].sum() == 0:
+        # Only classes without support are left (possible with np.nan): scikit-learn then
+        # takes their plain mean, and so do we.
+        return float(per_class[defined].mean())
     return float(np.sum(per_class[defined] * weights[defined]) / weights[defined].sum())
 
 
