@@ -231,6 +231,12 @@ def test_graded_ndcg_by_hand():
     # K larger than the list changes nothing; one user's 1-D list equals the same row in 2-D.
     assert metrics.dcg_at_k(relevance, scores, k=50) == metrics.dcg_at_k(relevance, scores, k=3)
     assert metrics.ndcg_at_k(relevance, scores, k=2) == metrics.ndcg_at_k(relevance[None], scores[None], k=2)
+    # Two candidates with the same score, relevance 1 and 0: the relevant one second
+    # (pessimistic), first (optimistic), or half the time in each place (average).
+    second_place = 1 / math.log2(3)
+    assert metrics.dcg_at_k([1, 0], [0.5, 0.5], k=2) == pytest.approx(second_place)
+    assert metrics.dcg_at_k([1, 0], [0.5, 0.5], k=2, ties="optimistic") == pytest.approx(1.0)
+    assert metrics.ndcg_at_k([1, 0], [0.5, 0.5], k=2, ties="average") == pytest.approx((1 + second_place) / 2)
 
 
 @pytest.mark.parametrize("ties", ["pessimistic", "optimistic", "average"])
