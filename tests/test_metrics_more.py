@@ -438,7 +438,7 @@ def test_novelty_by_hand():
         (lambda: metrics.catalogue_coverage([[0, 5]], 5), r"recommended\[0\] holds item indices outside"),
         (lambda: metrics.catalogue_coverage([[0, 0]], 5), "recommends an item twice"),
         (lambda: metrics.catalogue_coverage([], 5), "recommended is empty"),
-        (lambda: metrics.catalogue_coverage([[0]], 0), "n_items must be a positive integer"),
+        (lambda: metrics.catalogue_coverage([[0]], 0), "n_items must be"),
         (lambda: metrics.catalogue_coverage(np.array([0, 1]), 5), "recommended must be a 2-D array"),
         (lambda: metrics.catalogue_coverage([[0.5]], 5), "integer item indices"),
         (lambda: metrics.intra_list_diversity([[0]], [[1.0], [2.0]]), "needs >= 2"),
