@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from tutorial_lib.validation import check_positive_int
+from tutorial_lib.validation import ArgumentTypeError, check_positive_int
 
 
 def _ratings_and_mask(matrix, name: str = "matrix"):
@@ -47,7 +47,11 @@ def _ratings_and_mask(matrix, name: str = "matrix"):
         observed = values.copy()
         observed.data = np.ones_like(observed.data)
         return values, observed
-    values = np.asarray(matrix, dtype=np.float64)
+    try:
+        values = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"{name} must be a 2-D array of numbers, got "
+                                f"{type(matrix).__name__}.") from None
     if values.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_rows, n_columns), got shape {values.shape}.")
     if np.isinf(values).any():
