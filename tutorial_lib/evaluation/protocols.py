@@ -49,7 +49,7 @@ from tutorial_lib.data.splits import leave_last_out
 from tutorial_lib.evaluation import uncertainty
 from tutorial_lib.evaluation.metrics import ranking_metrics_per_user
 from tutorial_lib.validation import check_positive_int, require_columns
-from tutorial_lib.validation import check_int
+from tutorial_lib.validation import check_choice, check_int
 
 __all__ = [
     "MODES",
@@ -176,12 +176,6 @@ def leave_last_out_split(
 # --------------------------------------------------------------------------------------
 # Input checks
 # --------------------------------------------------------------------------------------
-def _check_choice(value, name: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}.")
-    return value
-
-
 def _check_ks(ks) -> list[int]:
     if isinstance(ks, numbers.Integral) and not isinstance(ks, bool):
         ks = [ks]
@@ -301,7 +295,7 @@ def sample_negatives(
         If a user has fewer than ``n_negatives`` items left to draw from.
     """
     n_negatives = check_positive_int(n_negatives, "n_negatives")
-    sampling = _check_choice(sampling, "sampling", SAMPLINGS)
+    sampling = check_choice(sampling, "sampling", SAMPLINGS)
     user_ids = np.asarray(users)
     unknown = np.setdiff1d(user_ids, split.user_ids)
     if unknown.size:
@@ -406,9 +400,9 @@ def evaluate_top_n(
         ``mrr`` (the reciprocal rank; its mean is MRR), then ``hr@K``, ``recall@K`` and
         ``ndcg@K`` for each K. ``frame.attrs`` records the protocol's settings.
     """
-    target = _check_choice(target, "target", TARGETS)
-    mode = _check_choice(mode, "mode", MODES)
-    sampling = _check_choice(sampling, "sampling", SAMPLINGS)  # checked even when unused
+    target = check_choice(target, "target", TARGETS)
+    mode = check_choice(mode, "mode", MODES)
+    sampling = check_choice(sampling, "sampling", SAMPLINGS)  # checked even when unused
     n_negatives = check_positive_int(n_negatives, "n_negatives")
     ks = _check_ks(ks)
     batch_size = check_positive_int(batch_size, "batch_size")
