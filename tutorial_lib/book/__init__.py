@@ -3,4 +3,5 @@
 - ``runtime``: run profiles (quick / full), device and seeds; ``start_notebook``.
 - ``colab``: the first cell every notebook shares, and its check.
 - ``plotting``: matplotlib helpers, including a font that can draw Chinese.
+- ``source``: ``show_source``, the package's own code shown on a page.
 """
