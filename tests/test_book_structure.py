@@ -69,7 +69,12 @@ def test_notebook_uses_the_python3_kernel(notebook):
 
 def test_setup_cell_installs_from_the_configured_repository(book_config):
     source = colab.setup_cell_source(colab.read_repository(ROOT))
-    assert f"git+{book_config['repository']['url']}@{book_config['repository']['branch']}" in source
+    package_line = source[source.index("PACKAGE = (") : source.index('if "google.colab"')]
+    namespace = {}
+    exec(package_line, namespace)
+    assert namespace["PACKAGE"] == (
+        f"tutorial_lib @ git+{book_config['repository']['url']}@{book_config['repository']['branch']}"
+    )
     assert '"google.colab" in sys.modules' in source
     assert "tutorial_lib.start_notebook()" in source
 

@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -65,3 +66,44 @@ def test_setup_cell_runs_outside_colab(monkeypatch, capsys):
     exec(colab.setup_cell_source(REPOSITORY), namespace)  # must not try to pip install here
     assert namespace["context"].profile.name == "quick"
     assert "Run profile: quick" in capsys.readouterr().out
+
+
+def test_setup_cell_without_the_package_says_how_to_install(monkeypatch):
+    # Outside Colab with tutorial_lib missing (Kaggle, a downloaded notebook): one sentence
+    # with the install command, not a bare ModuleNotFoundError.
+    monkeypatch.setitem(sys.modules, "tutorial_lib", None)  # makes "import tutorial_lib" fail
+    with pytest.raises(SystemExit) as stop:
+        exec(colab.setup_cell_source(REPOSITORY), {})
+    message = str(stop.value)
+    assert "%pip install 'tutorial_lib @ git+https://github.com/example/book@main'" in message
+    assert "restart the kernel" in message
+
+
+def test_setup_cell_lines_fit_the_text_column():
+    assert max(len(line) for line in colab.setup_cell_source(REPOSITORY).splitlines()) <= 80
+
+
+def test_only_notebooks_that_need_a_gpu_ask_colab_for_one(tmp_path):
+    path = _write(tmp_path, [nbformat.v4.new_markdown_cell("# Demo")])
+    notebook = json.loads(path.read_text())
+    notebook["metadata"]["accelerator"] = "GPU"
+    path.write_text(json.dumps(notebook))
+    assert any("GPU" in p for p in colab.check_notebook(path, REPOSITORY, tmp_path))
+    colab.sync_notebook(path, REPOSITORY, tmp_path)
+    assert "accelerator" not in json.loads(path.read_text())["metadata"]
+    assert colab.check_notebook(path, REPOSITORY, tmp_path) == []
+
+    notebook = json.loads(path.read_text())
+    notebook["metadata"]["book"] = {"needs_gpu": True}
+    path.write_text(json.dumps(notebook))
+    colab.sync_notebook(path, REPOSITORY, tmp_path)
+    metadata = json.loads(path.read_text())["metadata"]
+    assert metadata["accelerator"] == "GPU"
+    assert colab.check_notebook(path, REPOSITORY, tmp_path) == []
+
+
+def test_setup_cell_folds_in_the_book(tmp_path):
+    path = _write(tmp_path, [nbformat.v4.new_markdown_cell("# Demo")])
+    colab.sync_notebook(path, REPOSITORY, tmp_path)
+    setup = json.loads(path.read_text())["cells"][1]
+    assert "hide-input" in setup["metadata"]["tags"]

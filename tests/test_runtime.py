@@ -63,5 +63,22 @@ def test_start_notebook_prints_profile_and_device(monkeypatch, capsys):
     context = runtime.start_notebook()
     line = capsys.readouterr().out.strip()
     assert line.startswith("Run profile: quick")
-    assert f"device: {context.device}" in line and "seed: 11" in line
+    assert f"Device: {context.device}" in line and "seed: 11" in line
     assert "not the book's results" in line
+
+
+def test_first_output_says_when_the_profile_was_forced(monkeypatch, capsys):
+    monkeypatch.setenv("TUTORIAL_PROFILE", "full")
+    monkeypatch.setattr(runtime, "cuda_available", lambda: False)
+    runtime.start_notebook()
+    output = capsys.readouterr().out
+    assert output.startswith("Run profile: full (forced by TUTORIAL_PROFILE)")
+    assert "Full sizes on a CPU" in output and "slow" in output
+    assert max(len(line) for line in output.splitlines()) <= 80
+
+
+def test_first_output_says_why_the_profile_was_chosen(monkeypatch, capsys):
+    monkeypatch.delenv("TUTORIAL_PROFILE", raising=False)
+    monkeypatch.setattr(runtime, "cuda_available", lambda: False)
+    runtime.start_notebook()
+    assert capsys.readouterr().out.startswith("Run profile: quick (chosen automatically: no CUDA GPU)")

@@ -24,6 +24,14 @@ import yaml
 
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 SETUP_CELL_TAG = "book-setup"
+# A notebook that needs a GPU says so in its metadata: {"book": {"needs_gpu": true}}. Only
+# those ask Colab for one (metadata "accelerator": "GPU"); the others open on a CPU runtime.
+GPU_METADATA_KEY = "book"
+
+
+def needs_gpu(notebook: dict) -> bool:
+    """Whether a notebook (parsed JSON) declares ``metadata.book.needs_gpu``."""
+    return bool(notebook.get("metadata", {}).get(GPU_METADATA_KEY, {}).get("needs_gpu", False))
 
 
 @dataclass(frozen=True)
@@ -55,22 +63,36 @@ def read_repository(book_root: str | Path = ".") -> Repository:
 
 
 def setup_cell_source(repository: Repository) -> str:
-    """The source of the first code cell of every notebook."""
-    install_target = f"tutorial_lib @ git+{repository.url}@{repository.branch}"
+    """The source of the first code cell of every notebook.
+
+    On Colab it installs ``tutorial_lib``; anywhere else without the package (Kaggle, a
+    downloaded notebook in a local Jupyter) it stops with one sentence saying how to install
+    it, instead of a bare ``ModuleNotFoundError``. Every line fits the book's text column.
+    """
+    prefix = "https://github.com/"
     return (
-        "# Set-up. On Google Colab this installs the book's package, tutorial_lib, from the\n"
-        "# book's repository (about a minute); anywhere else it does nothing, because the\n"
-        "# README's set-up has installed it already. Then it picks the run profile and seeds.\n"
+        "# Set-up: on Colab, install the book's package tutorial_lib (about a\n"
+        "# minute); elsewhere the README's set-up has installed it. Then pick\n"
+        "# the run profile and seed every random generator.\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
+        "PACKAGE = (\n"
+        f'    "tutorial_lib @ git+{prefix}"\n'
+        f'    "{repository.github_path}@{repository.branch}"\n'
+        ")\n"
         'if "google.colab" in sys.modules:\n'
         "    subprocess.run(\n"
-        f'        [sys.executable, "-m", "pip", "install", "--quiet", "{install_target}"],\n'
+        '        [sys.executable, "-m", "pip", "install", "--quiet", PACKAGE],\n'
         "        check=True,\n"
         "    )\n"
-        "\n"
-        "import tutorial_lib\n"
+        "try:\n"
+        "    import tutorial_lib\n"
+        "except ModuleNotFoundError:\n"
+        "    raise SystemExit(\n"
+        "        \"This notebook needs the book's package: run \"\n"
+        "        f\"%pip install '{PACKAGE}' in a cell, then restart the kernel.\"\n"
+        "    ) from None\n"
         "\n"
         "context = tutorial_lib.start_notebook()"
     )
@@ -115,6 +137,13 @@ def check_notebook(path: str | Path, repository: Repository, book_root: str | Pa
         problems.append(f"{relative}: first cell must be the markdown title with the Colab badge")
     elif badge_markdown(repository, relative) not in _cell_source(cells[0]):
         problems.append(f"{relative}: first markdown cell lacks the badge {badge_markdown(repository, relative)}")
+    if code_cells and "hide-input" not in code_cells[0].get("metadata", {}).get("tags", []):
+        problems.append(f"{relative}: the set-up cell must carry the hide-input tag (it folds in the book)")
+    asks_for_gpu = notebook.get("metadata", {}).get("accelerator") == "GPU"
+    if asks_for_gpu != needs_gpu(notebook):
+        problems.append(
+            f"{relative}: metadata asks Colab for a GPU ({asks_for_gpu}) but book.needs_gpu is {needs_gpu(notebook)}"
+        )
     stored = [i for i, cell in enumerate(cells) if cell.get("cell_type") == "code" and cell.get("outputs")]
     if stored:
         problems.append(f"{relative}: cells {stored} have stored outputs; clear them before committing")
@@ -122,7 +151,7 @@ def check_notebook(path: str | Path, repository: Repository, book_root: str | Pa
 
 
 def sync_notebook(path: str | Path, repository: Repository, book_root: str | Path = ".") -> bool:
-    """Rewrite one notebook's set-up cell and badge to the canonical ones.
+    """Rewrite one notebook's set-up cell, badge and GPU request to the canonical ones.
 
     The first code cell is replaced (or inserted after the title when the notebook has
     none tagged ``book-setup``), and the badge is put on the line after the title.
@@ -148,7 +177,7 @@ def sync_notebook(path: str | Path, repository: Repository, book_root: str | Pat
         "cell_type": "code",
         "execution_count": None,
         "id": "book-setup",
-        "metadata": {"tags": [SETUP_CELL_TAG]},
+        "metadata": {"tags": [SETUP_CELL_TAG, "hide-input"]},
         "outputs": [],
         "source": setup_cell_source(repository),
     }
@@ -157,6 +186,14 @@ def sync_notebook(path: str | Path, repository: Repository, book_root: str | Pat
         cells[first_code] = setup_cell
     else:
         cells.insert(1, setup_cell)
+
+    metadata = notebook.setdefault("metadata", {})
+    if needs_gpu(notebook):
+        metadata["accelerator"] = "GPU"
+        metadata.setdefault("colab", {})["gpuType"] = "T4"
+    else:
+        metadata.pop("accelerator", None)
+        metadata.get("colab", {}).pop("gpuType", None)
 
     updated = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
     if updated != original:

@@ -98,8 +98,8 @@ def get_device() -> str:
     return "cuda" if cuda_available() else "cpu"
 
 
-def get_profile(name: str | None = None) -> Profile:
-    """Return the run profile.
+def choose_profile(name: str | None = None) -> tuple[Profile, str]:
+    """Return the run profile and why it was chosen (for the notebook's first output).
 
     Parameters
     ----------
@@ -108,21 +108,34 @@ def get_profile(name: str | None = None) -> Profile:
         ``TUTORIAL_PROFILE`` decides; when that is unset too, ``"full"`` is used on a CUDA
         machine and ``"quick"`` everywhere else.
 
+    Returns
+    -------
+    (Profile, str)
+        The profile, and a reason such as ``"forced by TUTORIAL_PROFILE"``.
+
     Raises
     ------
     ValueError
         If the name (or the environment variable) is not a known profile.
     """
-    source = "argument"
+    source, reason = "argument", "chosen by the caller"
     if name is None:
         name = os.environ.get(PROFILE_ENV_VAR, "").strip().lower() or None
         source = f"environment variable {PROFILE_ENV_VAR}"
+        reason = f"forced by {PROFILE_ENV_VAR}"
     if name is None:
-        return PROFILES["full" if cuda_available() else "quick"]
+        if cuda_available():
+            return PROFILES["full"], "chosen automatically: a CUDA GPU was found"
+        return PROFILES["quick"], "chosen automatically: no CUDA GPU"
     if name not in PROFILES:
         known = ", ".join(sorted(PROFILES))
         raise ValueError(f"Unknown run profile {name!r} (from the {source}); expected one of: {known}.")
-    return PROFILES[name]
+    return PROFILES[name], reason
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the run profile (see :func:`choose_profile` for how it is chosen)."""
+    return choose_profile(name)[0]
 
 
 def get_seed() -> int:
@@ -163,37 +176,46 @@ def set_seed(seed: int) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class RunContext:
-    """What ``start_notebook`` decided: the profile, the device and the seed."""
+    """What ``start_notebook`` decided: the profile, the device, the seed, and why."""
 
     profile: Profile
     device: str
     seed: int
+    profile_reason: str = "chosen by the caller"
 
     def describe(self) -> str:
-        """One line for the top of a notebook's output."""
+        """The lines at the top of a notebook's output (each short enough for the book)."""
         device_name = self.device
         if self.device == "cuda":
             import torch
 
             device_name = f"cuda ({torch.cuda.get_device_name(0)})"
-        kind = (
-            "small sizes for a CPU: these numbers check the code, they are not the book's results"
-            if self.profile.name == "quick"
-            else "the real sizes"
-        )
-        return f"Run profile: {self.profile.name} ({kind}); device: {device_name}; seed: {self.seed}"
+        lines = [
+            f"Run profile: {self.profile.name} ({self.profile_reason})",
+            f"Device: {device_name}; seed: {self.seed}",
+        ]
+        if self.profile.name == "quick":
+            lines.append("Quick sizes for a CPU: these numbers check the code;")
+            lines.append("they are not the book's results.")
+        elif self.device != "cuda":
+            lines.append("Full sizes on a CPU: expect this notebook to be slow")
+            lines.append("(minutes to hours); a GPU runtime is much faster.")
+        return "\n".join(lines)
 
 
 def start_notebook(profile: str | None = None, seed: int | None = None, verbose: bool = True) -> RunContext:
     """Pick the profile and device, seed every generator, and print what was chosen.
 
-    Call it once at the top of a notebook; its one line of output tells a reader whether the
-    numbers below come from a quick CPU run or from the full profile.
+    Call it once at the top of a notebook; its output tells a reader whether the numbers
+    below come from a quick CPU run or from the full profile, and whether the profile was
+    forced with ``TUTORIAL_PROFILE``.
     """
+    chosen, reason = choose_profile(profile)
     context = RunContext(
-        profile=get_profile(profile),
+        profile=chosen,
         device=get_device(),
         seed=get_seed() if seed is None else seed,
+        profile_reason=reason,
     )
     set_seed(context.seed)
     if verbose:

@@ -1,0 +1,233 @@
+import inspect
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from tutorial_lib.book import checks
+from tutorial_lib.models import logistic, neighbourhood
+
+# Each check's reference solution: every check must pass on it.
+REFERENCES = {
+    "sigmoid": logistic.sigmoid,
+    "logistic_gradient": logistic.gradient,
+    "logistic_hessian": logistic.hessian,
+    "odds_ratio": np.exp,
+    "cosine_similarity_rows": neighbourhood.cosine_similarity_rows,
+}
+
+
+# --- Deliberately wrong implementations, each a mistake a reader could make -------------
+def sigmoid_naive_overflow(z):
+    return np.exp(z) / (1 + np.exp(z))  # inf / inf = NaN for large z
+
+
+def sigmoid_wrong_sign(z):
+    return 1 / (1 + np.exp(z))
+
+
+def sigmoid_math_exp(z):
+    return 1 / (1 + math.exp(-z))  # scalars only, and math.exp(800) raises OverflowError
+
+
+def sigmoid_flattens(z):
+    return np.ravel(logistic.sigmoid(z))
+
+
+def sigmoid_forgets_return(z):
+    logistic.sigmoid(z)
+
+
+def _residuals(w, b, X, y):
+    return logistic.sigmoid(X @ w + b) - y
+
+
+def gradient_forgets_the_penalty(w, b, X, y, l2):
+    residuals = _residuals(w, b, X, y)
+    return np.append(X.T @ residuals, residuals.sum())
+
+
+def gradient_penalises_the_intercept(w, b, X, y, l2):
+    residuals = _residuals(w, b, X, y)
+    return np.append(X.T @ residuals + l2 * w, residuals.sum() + l2 * b)
+
+
+def gradient_wrong_sign(w, b, X, y, l2):
+    residuals = y - logistic.sigmoid(X @ w + b)
+    return np.append(X.T @ residuals + l2 * w, residuals.sum())
+
+
+def gradient_without_intercept(w, b, X, y, l2):
+    return X.T @ _residuals(w, b, X, y) + l2 * w
+
+
+def hessian_forgets_the_penalty(w, b, X, y, l2):
+    return logistic.hessian(w, b, X, y, 0.0)
+
+
+def hessian_penalises_the_intercept(w, b, X, y, l2):
+    return logistic.hessian(w, b, X, y, 0.0) + l2 * np.eye(len(w) + 1)
+
+
+def hessian_weights_only(w, b, X, y, l2):
+    return logistic.hessian(w, None, X, y, l2)
+
+
+def odds_ratio_is_the_coefficient(coefficient):
+    return coefficient
+
+
+def odds_ratio_as_a_probability(coefficient):
+    return logistic.sigmoid(coefficient)
+
+
+def odds_ratio_math_exp(coefficient):
+    return math.exp(coefficient)  # fails on arrays of coefficients
+
+
+def cosine_without_zero_guard(matrix):
+    filled = np.nan_to_num(matrix)
+    norms = np.linalg.norm(filled, axis=1)
+    return filled @ filled.T / np.outer(norms, norms)
+
+
+def cosine_of_columns(matrix):
+    return neighbourhood.cosine_similarity_rows(np.asarray(matrix).T)
+
+
+def cosine_ignores_nan(matrix):
+    values = np.asarray(matrix, dtype=float)  # NaN left in: it spreads to whole rows
+    norms = np.linalg.norm(values, axis=1)
+    denominator = np.outer(norms, norms)
+    products = values @ values.T
+    return np.divide(products, denominator, out=np.zeros_like(products), where=denominator > 0)
+
+
+def cosine_unnormalised(matrix):
+    filled = np.nan_to_num(matrix)
+    return filled @ filled.T
+
+
+WRONG = [
+    ("sigmoid", sigmoid_naive_overflow, "extreme logits -800 and 800", "NaN or inf"),
+    ("sigmoid", sigmoid_wrong_sign, "a positive logit", "wrong value: expected 0.9241"),
+    ("sigmoid", sigmoid_math_exp, "a vector of moderate logits", "your function raised TypeError"),
+    ("sigmoid", sigmoid_flattens, "the logit 0", "expected a single number, got an array of shape (1,)"),
+    ("sigmoid", sigmoid_forgets_return, "the logit 0", "returned None"),
+    ("logistic_gradient", gradient_forgets_the_penalty, "l2 = 0.5", "wrong values"),
+    ("logistic_gradient", gradient_penalises_the_intercept, "l2 = 0.5", "the first at index [2]"),
+    ("logistic_gradient", gradient_wrong_sign, "one example, one feature", "wrong values"),
+    ("logistic_gradient", gradient_without_intercept, "one example", "wrong shape: expected (2,), got (1,)"),
+    ("logistic_hessian", hessian_forgets_the_penalty, "l2 = 0.5", "the first at index [0, 0]"),
+    ("logistic_hessian", hessian_penalises_the_intercept, "l2 = 0.5", "the first at index [2, 2]"),
+    ("logistic_hessian", hessian_weights_only, "one example", "wrong shape: expected (2, 2), got (1, 1)"),
+    ("odds_ratio", odds_ratio_is_the_coefficient, "a coefficient of 0", "wrong value: expected 1, got 0"),
+    ("odds_ratio", odds_ratio_as_a_probability, "a coefficient of 0", "wrong value: expected 1, got 0.5"),
+    ("odds_ratio", odds_ratio_math_exp, "a vector of coefficients", "your function raised TypeError"),
+    ("cosine_similarity_rows", cosine_without_zero_guard, "a row of zeros", "NaN or inf"),
+    ("cosine_similarity_rows", cosine_of_columns, "four users, three items", "wrong shape: expected (4, 4), got (3, 3)"),
+    ("cosine_similarity_rows", cosine_ignores_nan, "unrated entries as NaN", "wrong values"),
+    ("cosine_similarity_rows", cosine_unnormalised, "four users, three items", "wrong values"),
+]
+
+
+def test_every_available_check_has_a_reference_here():
+    assert sorted(checks.AVAILABLE) == sorted(REFERENCES)
+    assert all(callable(getattr(checks, name)) for name in checks.AVAILABLE)
+    assert {name for name, *_ in WRONG} == set(checks.AVAILABLE)  # each one is shown to fail too
+
+
+@pytest.mark.parametrize("name", checks.AVAILABLE)
+def test_check_passes_on_the_reference(name, capsys):
+    result = getattr(checks, name)(REFERENCES[name])
+    assert isinstance(result, checks.CheckResult) and result.name == name and result.n_cases >= 8
+    assert capsys.readouterr().out == f"{name}: all {result.n_cases} cases passed\n"
+
+
+@pytest.mark.parametrize("name, wrong_fn, first_case, problem", WRONG, ids=[wrong[1].__name__ for wrong in WRONG])
+def test_check_fails_on_a_wrong_implementation(name, wrong_fn, first_case, problem):
+    with np.errstate(all="ignore"), pytest.raises(checks.CheckFailed) as caught:
+        getattr(checks, name)(wrong_fn)
+    message = " ".join(str(caught.value).split())  # undo the wrapping
+    assert message.startswith(f"{name}: "), message
+    first = re.search(r"The first is case \d+, (.*?)\. Inputs:", message)
+    assert first and first_case in first.group(1), message
+    assert problem in message, message
+    assert all(len(line) <= 80 for line in str(caught.value).splitlines())
+    assert isinstance(caught.value, AssertionError)
+
+
+def test_failure_message_does_not_show_the_reference_code():
+    references = [logistic.sigmoid, logistic._gradient, logistic._hessian, logistic.gradient, logistic.hessian, neighbourhood.cosine_similarity_rows]
+    code_lines = {line.strip() for reference in references for line in inspect.getsource(reference).splitlines()}
+    code_lines = {line for line in code_lines if len(line) > 12 and not line.startswith(("#", '"""'))}
+    assert len(code_lines) > 20  # the comparison below has something to look for
+    messages = []
+    for name, wrong_fn, *_ in WRONG:
+        with np.errstate(all="ignore"), pytest.raises(checks.CheckFailed) as caught:
+            getattr(checks, name)(wrong_fn)
+        messages.append(str(caught.value))
+    text = "\n".join(messages)
+    assert not [line for line in code_lines if line in text]
+    for fragment in ("exp_minus_abs", "np.where", "_weighted_gram", "curvature", "nan_to_num"):
+        assert fragment not in text
+
+
+def test_exception_is_chained_so_the_traceback_shows_the_student_code():
+    def broken(z):
+        raise ZeroDivisionError("my bug")
+
+    with pytest.raises(checks.CheckFailed, match="raised ZeroDivisionError: my bug") as caught:
+        checks.sigmoid(broken)
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    assert "12 of 12 cases failed" in str(caught.value)
+
+
+def test_student_cannot_change_the_reference_inputs():
+    def sigmoid_in_place(z):
+        if isinstance(z, np.ndarray):
+            np.negative(z, out=z)  # clobbers its input, then answers from the clobbered values
+            return logistic.sigmoid(-z)
+        return logistic.sigmoid(z)
+
+    checks.sigmoid(sigmoid_in_place)  # each call gets its own copy of the arguments
+
+
+def test_compare_values():
+    assert checks.compare_values(np.array([1.0, 2.0]), [1.0, 2.0 + 1e-12]) is None
+    assert checks.compare_values(np.array([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float64)) is None
+    assert "first at index [1, 0]" in checks.compare_values(np.eye(2), np.array([[1.0, 0.0], [0.5, 1.0]]))
+    assert "Largest absolute difference: 0.5" in checks.compare_values(np.eye(2), np.array([[1.0, 0.0], [0.5, 1.0]]))
+    assert "a reshape or a transpose" in checks.compare_values(np.zeros((2, 3)), np.zeros((3, 2)))
+    assert "not a number or an array of numbers" in checks.compare_values(1.0, "one")
+    assert checks.compare_values(np.array([np.nan]), np.array([np.nan])) is None
+
+
+def test_check_needs_a_function():
+    with pytest.raises(TypeError, match="checks.sigmoid needs your function itself"):
+        checks.sigmoid(logistic.sigmoid(0.0))
+
+
+def test_cases_are_the_same_on_every_run():
+    first = checks.case_generator("sigmoid").normal(size=3)
+    np.testing.assert_array_equal(first, checks.case_generator("sigmoid").normal(size=3))
+    assert not np.array_equal(first, checks.case_generator("odds_ratio").normal(size=3))
+
+
+def test_run_check_accepts_a_custom_comparison():
+    def weight_on_masked_position(expected, actual, *, rtol, atol):
+        return None if actual[-1] == 0 else "the masked last position got weight."
+
+    cases = [checks.Case("three positions, the last masked", scores=np.array([1.0, 2.0, 3.0]))]
+
+    def masked_softmax(scores):
+        weights = np.exp(scores[:-1]) / np.exp(scores[:-1]).sum()
+        return np.append(weights, 0.0)
+
+    checks.run_check("masked_softmax", masked_softmax, masked_softmax, cases, compare=weight_on_masked_position)
+    with pytest.raises(checks.CheckFailed, match="the masked last position got weight"):
+        checks.run_check(
+            "masked_softmax", lambda s: np.exp(s) / np.exp(s).sum(), masked_softmax, cases, compare=weight_on_masked_position
+        )
