@@ -641,32 +641,37 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class LogisticConfig(ProfileConfig):
-    """Sizes of the logistic-regression experiment; defaults are the full values.
+    """Sizes of chapter 3's MovieLens experiment; defaults are the full values.
 
     Attributes
     ----------
     max_ratings : int or None
         Training rows kept (the most recent of the training period); None: all
-        (70 000 on MovieLens 100K). The MLP of the chapter trains on the same rows.
+        (70 000 on MovieLens 100K). The chapter's MLP trains on the same rows.
     C_grid_points : int
         Number of log-spaced values of ``C`` tried between ``C_min`` and ``C_max``.
     C_min, C_max : float
         Ends of the grid of ``C`` (inverse penalty strength).
+    n_bootstrap : int
+        Bootstrap resamples of the test users for the confidence intervals.
     """
 
     max_ratings: int | None = None
     C_grid_points: int = 13
     C_min: float = 1e-3
     C_max: float = 1e2
+    n_bootstrap: int = 1000
 
-    QUICK: ClassVar[dict] = {"max_ratings": 30_000, "C_grid_points": 5}
-    QUICK_COST_LIMIT: ClassVar[int] = 30_000 * 5
+    QUICK: ClassVar[dict] = {"max_ratings": 30_000, "C_grid_points": 5, "n_bootstrap": 200}
     FULL_ROWS: ClassVar[int] = 100_000  # an upper bound for max_ratings=None
+    TEST_ROWS: ClassVar[int] = 20_000  # the test period of MovieLens 100K
+    QUICK_COST_LIMIT: ClassVar[int] = 30_000 * 5 + 200 * 20_000
 
     def cost(self) -> int:
-        """Training rows times Newton fits: one fit per grid point."""
+        """Row visits: training rows times Newton fits (one per grid point), plus
+        test rows times bootstrap resamples."""
         rows = self.FULL_ROWS if self.max_ratings is None else self.max_ratings
-        return rows * self.C_grid_points
+        return rows * self.C_grid_points + self.n_bootstrap * self.TEST_ROWS
 
     def C_grid(self) -> np.ndarray:
         """The values of ``C`` to try, shape (C_grid_points,), log-spaced."""
