@@ -468,6 +468,10 @@ def test_download_progress_bar_reaches_the_file_size(file_server, monkeypatch):
 
     def recording_progressbar(description):
         bar = make_real_progressbar(description)
+        if bar.disable:  # TQDM_DISABLE=1 (the test scripts set it): a disabled bar counts nothing
+            from tqdm import tqdm
+
+            bar = tqdm(total=bar.total, desc=description, disable=False, file=io.StringIO())
         made.append(bar)
         return bar
 
@@ -618,3 +622,109 @@ def test_real_files_come_from_the_mirror(tmp_path):
     extracted = fetch_file("chinese-nlp-corpus/online_shopping_10_cats.csv")
     assert extracted.is_relative_to(tmp_path)  # extracted into this test's cache, mirror untouched
     assert sha256_of(extracted) == REGISTRY.files["chinese-nlp-corpus/online_shopping_10_cats.csv"].sha256
+
+
+# ---------------------------------------------------------------------------------------------
+# Empty paths, unpinned files, races and offline messages (issue 7). Each test below failed
+# before the fix it guards.
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("argument", ["cache_dir", "mirror_dir"])
+@pytest.mark.parametrize("empty", ["", "  ", Path("")])
+def test_empty_folder_arguments_are_rejected(argument, empty, tmp_path, monkeypatch):
+    # cache_dir="" resolved to the current folder, and the archive was extracted there.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=f"{argument} must be a non-empty path"):
+        fetch_file("chinese-nlp-corpus/online_shopping_10_cats.csv", registry=fixture_registry(), **{argument: empty})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_modified_unpinned_member_is_extracted_again(private_cache):
+    """ML-1M members have no checksum of their own: the one recorded at extraction is checked."""
+    registry = fixture_registry()
+    assert registry.files["movielens/ml-1m/ratings.dat"].sha256 is None
+    path = fetch_file("movielens/ml-1m/ratings.dat", registry=registry)
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"::5::", b"::1::", 1))
+    again = fetch_file("movielens/ml-1m/ratings.dat", registry=registry)
+    assert again == path and again.read_bytes() == original
+    # A verified copy is reused as it is (nothing extracted again).
+    modified_time = path.stat().st_mtime_ns
+    assert fetch_file("movielens/ml-1m/ratings.dat", registry=registry).stat().st_mtime_ns == modified_time
+
+
+def test_modified_unpinned_member_of_a_downloaded_archive_is_extracted_again(file_server, private_cache):
+    shutil.copy(FIXTURES_DIR / "movielens" / "ml-1m.zip", file_server.folder)
+    registry = offline_registry(**{"movielens/ml-1m.zip": f"{file_server.url}/ml-1m.zip"})
+    path = fetch_file("movielens/ml-1m/users.dat", registry=registry, retries=0, progressbar=False)
+    original = path.read_bytes()
+    path.write_bytes(b"1::F::1::10::00000\n")
+    again = fetch_file("movielens/ml-1m/users.dat", registry=registry, retries=0, progressbar=False)
+    assert again.read_bytes() == original
+    assert file_server.requests == ["/ml-1m.zip"]  # the verified cached archive was reused
+
+
+def test_two_threads_replacing_the_same_corrupt_file_both_succeed(private_cache, monkeypatch):
+    """Both find the corrupt cached copy before either deletes it; neither may crash."""
+    registry = fixture_registry()
+    path = fetch_file("chinese-nlp-corpus/online_shopping_10_cats.csv", registry=registry)
+    expected = sha256_of(path)
+    path.write_bytes(b"half a file")
+
+    both_checked = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+    real_matches = downloads._matches
+
+    def matches_then_wait(candidate, known_hash):
+        result = real_matches(candidate, known_hash)
+        if not getattr(waited, "done", False):  # the first check of each thread
+            waited.done = True
+            both_checked.wait()
+        return result
+
+    monkeypatch.setattr(downloads, "_matches", matches_then_wait)
+    outcomes = []
+
+    def fetch():
+        try:
+            outcomes.append(fetch_file("chinese-nlp-corpus/online_shopping_10_cats.csv", registry=registry))
+        except BaseException as error:  # recorded, so the test can show it
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=fetch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == [path, path], outcomes
+    assert sha256_of(path) == expected
+
+
+def test_offline_download_gives_one_message_naming_every_file_and_every_way(tmp_path, private_cache, monkeypatch):
+    """No internet and a mirror without the files: one short error, no chained traceback."""
+    import traceback
+
+    import requests
+
+    def no_network(self, url, output_file, pooch_instance, check_only=False):
+        raise requests.exceptions.ConnectionError(f"network disabled for the test ({url})")
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", no_network)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)  # pooch waits between its retries
+    empty_mirror = tmp_path / "empty-mirror"
+    empty_mirror.mkdir()
+    registry = dataclasses.replace(REGISTRY, mirror_dir=empty_mirror)
+    with pytest.raises(DataUnavailableError) as caught:
+        load_movielens_ratings(registry=registry)
+    error = caught.value
+    message = str(error)
+    for needed in ("u.data", "u.user", "u.item"):
+        assert f"movielens/ml-100k/{needed}" in message
+    assert "movielens/ml-100k.zip" in message
+    assert "TUTORIAL_DATA_MIRROR" in message and str(empty_mirror) in message
+    assert "TUTORIAL_DATA_CACHE" in message and str(private_cache) in message
+    assert REGISTRY.downloads["movielens/ml-100k.zip"].url in message
+    assert "network disabled for the test" in message  # the cause's one-line text is kept
+    assert error.__cause__ is None and error.__suppress_context__
+    shown = "".join(traceback.format_exception(error))
+    assert "During handling" not in shown and "direct cause" not in shown
+    assert len(shown.splitlines()) < 40

@@ -456,3 +456,26 @@ def test_keyword_tfidf_errors():
         KeywordTfidf(vocabulary_size=0)
     with pytest.raises(ValueError, match="top_k"):
         KeywordTfidf(top_k=0)
+
+
+# --- Numbers that are not numbers (issue 7) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("threshold", [np.nan, float("inf"), "4", True])
+def test_join_interactions_rejects_a_threshold_that_is_not_a_number(threshold):
+    # like_threshold=nan labelled every row 0: rating >= nan is always False.
+    with pytest.raises(ValueError, match="like_threshold must be a finite real number|like_threshold must be a real"):
+        join_interactions(make_ratings(), make_users(), make_items(), like_threshold=threshold)
+
+
+def test_join_interactions_rejects_missing_ratings():
+    ratings = make_ratings().astype({"rating": "float64"})
+    ratings.loc[ratings.index[0], "rating"] = np.nan
+    with pytest.raises(ValueError, match="rating.*missing"):
+        join_interactions(ratings, make_users(), make_items())
+
+
+def test_one_hot_ids_rejects_ids_that_are_not_non_negative_integers():
+    for bad in ([1.7], [-1], [True, False]):
+        with pytest.raises(ValueError, match="indices must hold non-negative integer ids"):
+            one_hot_ids(bad, n=3)

@@ -112,7 +112,7 @@ def test_leave_last_out_properties_on_random_data(n_test):
 
 def test_leave_last_out_validates_input():
     ratings = random_ratings(seed=0)
-    with pytest.raises(ValueError, match="n_test must be a positive int"):
+    with pytest.raises(ValueError, match="n_test must be an integer >= 1"):
         leave_last_out(ratings, n_test=0)
     with pytest.raises(ValueError, match=r"missing required column\(s\) \['when'\]"):
         leave_last_out(ratings, time_col="when")
@@ -171,7 +171,7 @@ def test_temporal_split_validates_input():
         temporal_split(events, valid_fraction=-0.1)
     with pytest.raises(ValueError, match="below 1"):
         temporal_split(events, test_fraction=0.5, valid_fraction=0.5)
-    with pytest.raises(TypeError, match="test_fraction must be a number"):
+    with pytest.raises(TypeError, match="test_fraction must be a real number"):
         temporal_split(events, test_fraction="0.2")
     with pytest.raises(ValueError, match="would be empty"):
         temporal_split(pd.DataFrame({"timestamp": [5, 5, 5, 5]}), test_fraction=0.5)
@@ -362,7 +362,7 @@ def test_sample_per_group_caps_each_group_and_keeps_order():
 
 def test_sample_per_group_validates():
     frame = pd.DataFrame({"corpus": ["a", "b"]})
-    with pytest.raises(ValueError, match="max_per_group must be a positive integer"):
+    with pytest.raises(ValueError, match="max_per_group must be an integer >= 1"):
         sample_per_group(frame, 0)
     with pytest.raises(ValueError, match=r"missing required column\(s\) \['source'\]"):
         sample_per_group(frame, 1, group_col="source")
@@ -376,5 +376,57 @@ def test_most_recent_rows_takes_the_latest_in_time_order():
     assert latest["timestamp"].tolist() == [4, 4, 5]
     assert latest["item_id"].tolist() == [12, 14, 10]  # the tie at 4 keeps its original order
     assert most_recent_rows(frame, None)["timestamp"].tolist() == [1, 2, 4, 4, 5]
-    with pytest.raises(ValueError, match="max_rows must be a positive integer"):
+    with pytest.raises(ValueError, match="max_rows must be an integer >= 1"):
         most_recent_rows(frame, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Times that are not times (issue 7, "wrong answers without a word"). Each of these returned a
+# wrong split without an error before tutorial_lib.validation.check_timestamps was used.
+# ---------------------------------------------------------------------------------------------
+def test_temporal_split_rejects_text_timestamps():
+    # As text, "10" sorts before "9": the rows at times 10 and 11 would train, 9 would test.
+    frame = pd.DataFrame({"timestamp": [str(t) for t in range(1, 12)], "x": range(11)})
+    with pytest.raises(TypeError, match=r"timestamp.*pd.to_datetime"):
+        temporal_split(frame, test_fraction=0.2)
+    as_numbers = frame.assign(timestamp=frame["timestamp"].astype("int64"))
+    train, test = temporal_split(as_numbers, test_fraction=0.2)
+    assert train["timestamp"].max() < test["timestamp"].min()
+
+
+@pytest.mark.parametrize("bad_time", [np.nan, np.inf])
+def test_leave_last_out_rejects_missing_times(bad_time):
+    # NaN sorts last, so the row without a time became the user's "latest" test row.
+    ratings = pd.DataFrame(
+        {"user_id": [1, 1, 1], "item_id": [10, 11, 12], "timestamp": [1.0, bad_time, 2.0]}
+    )
+    with pytest.raises(ValueError, match="timestamp.*(missing|infinite)"):
+        leave_last_out(ratings)
+
+
+def test_leave_last_out_rejects_missing_datetimes_and_text():
+    ratings = pd.DataFrame(
+        {
+            "user_id": [1, 1],
+            "item_id": [10, 11],
+            "timestamp": pd.to_datetime(["2024-01-01", None]),
+        }
+    )
+    with pytest.raises(ValueError, match="missing times"):
+        leave_last_out(ratings)
+    with pytest.raises(TypeError, match="pd.to_datetime"):
+        leave_last_out(ratings.assign(timestamp=["2024-01-09", "2024-01-10"]))
+
+
+def test_most_recent_rows_rejects_missing_times():
+    frame = pd.DataFrame({"timestamp": [3.0, np.nan, 1.0], "x": [0, 1, 2]})
+    with pytest.raises(ValueError, match="missing times"):
+        most_recent_rows(frame, max_rows=1)
+
+
+def test_label_columns_without_values_are_rejected():
+    frame = pd.DataFrame({"text": ["a", "b", "c", "d"], "label": [0, 1, np.nan, 1]})
+    with pytest.raises(ValueError, match="label.*missing"):
+        stratified_split(frame, test_fraction=0.5)
+    with pytest.raises(ValueError, match="label.*missing"):
+        deduplicate_reviews(frame)

@@ -412,8 +412,8 @@ def test_pad_sequences_pads_and_truncates():
     np.testing.assert_array_equal(lengths, [3, 1, 0])
     assert lengths.dtype == np.int64
 
-    padded_pre, lengths_pre = pad_sequences(sequences, max_len=3, truncating="pre", pad_id=-1)
-    np.testing.assert_array_equal(padded_pre, [[6, 7, 8], [9, -1, -1], [-1, -1, -1]])
+    padded_pre, lengths_pre = pad_sequences(sequences, max_len=3, truncating="pre", pad_id=99)
+    np.testing.assert_array_equal(padded_pre, [[6, 7, 8], [9, 99, 99], [99, 99, 99]])
     np.testing.assert_array_equal(lengths_pre, [3, 1, 0])
 
 
@@ -436,3 +436,32 @@ def test_pad_sequences_rejects_bad_arguments():
 def test_module_sets_jieba_logger_to_warning_on_import():
     assert text.jieba is jieba
     assert logging.getLogger("jieba").getEffectiveLevel() >= logging.WARNING
+
+
+# --- Ids that are not ids, frequencies that are not counts (issue 7) ---------------------------
+
+
+@pytest.mark.parametrize("bad_sequence", [[1.7, 2], [-5, 2], [True, False], [np.nan]])
+def test_pad_sequences_rejects_ids_that_are_not_non_negative_integers(bad_sequence):
+    # 1.7 was stored as 1 and -5 kept as -5 (an index from the end of an embedding table).
+    with pytest.raises(ValueError, match=r"sequences\[1\] must hold non-negative integer ids"):
+        pad_sequences([[3, 4], bad_sequence], max_len=3)
+    with pytest.raises(ValueError, match="pad_id"):
+        pad_sequences([[3, 4]], max_len=3, pad_id=-1)
+
+
+def test_vocabulary_decode_rejects_ids_that_are_not_integers():
+    vocabulary = Vocabulary([["口味", "快"]])
+    with pytest.raises(ValueError, match="ids must hold non-negative integer ids"):
+        vocabulary.decode([2.7])  # int(2.7) would have decoded it as id 2
+    with pytest.raises(ValueError, match="ids must lie in"):
+        vocabulary.decode([len(vocabulary)])
+
+
+@pytest.mark.parametrize("freq", [-5, 0, 2.5, True, np.nan])
+def test_add_user_words_rejects_frequencies_that_are_not_positive_integers(freq):
+    # freq=-5 was accepted, and the next segment() died inside math.log.
+    with pytest.raises(ValueError, match="freq must be an integer >= 1"):
+        add_user_words(["测试词语甲"], freq=freq)
+    with pytest.raises(ValueError, match="tag"):
+        add_user_words(["测试词语甲"], tag="")

@@ -238,3 +238,41 @@ def test_progress_bars_obey_show_and_the_tqdm_disable_variable(monkeypatch):
             environment["TQDM_DISABLE"] = value
         result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
         assert result.stdout.strip() == expected
+
+
+# --------------------------------------------------------------------------------------
+# Labels that are not binary (issue 7): BCE computes a number for labels -2 and 3, just not a
+# loss; train_model used to train on them without a word.
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss_fn", [None, torch.nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(reduction="mean")])
+def test_bce_training_rejects_labels_that_are_not_binary(separable_data, loss_fn):
+    X, y = separable_data
+    bad_labels = np.where(y == 1, 3, -2)
+    with pytest.raises(ValueError, match=r"labels.*only 0 and 1.*BCEWithLogitsLoss"):
+        train_model(BehaviourMLP(X.shape[1]), make_loader(X, bad_labels), epochs=1, progress=False, loss_fn=loss_fn)
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        evaluate_loss(BehaviourMLP(X.shape[1]), make_loader(X, bad_labels))
+
+
+def test_other_losses_take_any_finite_target(separable_data):
+    X, y = separable_data
+    targets = np.where(y == 1, 3.0, -2.0)  # a regression target: fine for MSE
+
+    def squared_error(logits, labels):
+        return torch.mean((logits - labels) ** 2)
+
+    history = train_model(BehaviourMLP(X.shape[1]), make_loader(X, targets), epochs=2, progress=False, loss_fn=squared_error)
+    assert np.isfinite(history["train_loss"]).all()
+
+
+def test_evaluate_loss_checks_the_model(separable_data):
+    X, y = separable_data
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        evaluate_loss(lambda features: features.sum(1), make_loader(X, y))
+
+
+@pytest.mark.parametrize("kwargs", [{"epochs": True}, {"epochs": 1, "lr": np.nan}, {"epochs": 1, "lr": True}, {"epochs": 1, "seed": 1.5}])
+def test_train_model_rejects_booleans_and_nan(separable_data, kwargs):
+    X, y = separable_data
+    with pytest.raises(ValueError, match="must be"):
+        train_model(BehaviourMLP(X.shape[1]), make_loader(X, y), progress=False, **kwargs)

@@ -20,7 +20,6 @@ build a fresh loader to repeat a run.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -30,7 +29,15 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 from tqdm.auto import tqdm
 
 from tutorial_lib.book.runtime import get_seed
-from tutorial_lib.validation import as_feature_matrix, as_label_vector, check_positive_int
+from tutorial_lib.validation import (
+    ArgumentTypeError,
+    as_feature_matrix,
+    as_label_vector,
+    check_binary_labels,
+    check_bool,
+    check_int,
+    check_real,
+)
 
 __all__ = ["FeatureLabelDataset", "make_loader", "train_model", "evaluate_loss", "predict_proba"]
 
@@ -46,6 +53,16 @@ def _check_device(device) -> torch.device:
     if checked.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device is 'cuda' but PyTorch sees no GPU; use device='cpu' (or runtime.get_device()).")
     return checked
+
+
+def _check_model(model) -> torch.nn.Module:
+    if not isinstance(model, torch.nn.Module):
+        raise ArgumentTypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    return model
+
+
+#: Losses that read their targets as probabilities of class 1, so labels must be 0 or 1.
+BINARY_LOSSES = (torch.nn.BCEWithLogitsLoss, torch.nn.BCELoss)
 
 
 def _check_loader(loader, name: str) -> DataLoader:
@@ -126,14 +143,10 @@ def make_loader(X, y, batch_size: int = 256, shuffle: bool = True, seed: int | N
         Yields ``features`` of shape (batch, n_features) and ``labels`` of shape (batch,).
     """
     dataset = FeatureLabelDataset(X, y)
-    batch_size = check_positive_int(batch_size, "batch_size")
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}.")
-    if seed is None:
-        seed = get_seed()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer or None, got {seed!r}.")
-    generator = torch.Generator().manual_seed(int(seed))
+    batch_size = check_int(batch_size, "batch_size", min_val=1)
+    shuffle = check_bool(shuffle, "shuffle")
+    seed = check_int(get_seed() if seed is None else seed, "seed", min_val=0)
+    generator = torch.Generator().manual_seed(seed)
     row_sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
     # The sampler hands the dataset a whole list of row numbers at once (batch_size=None
     # switches off the DataLoader's own batching), so a batch is one indexing operation.
@@ -144,7 +157,20 @@ def make_loader(X, y, batch_size: int = 256, shuffle: bool = True, seed: int | N
 # --------------------------------------------------------------------------------------
 # Training and evaluation
 # --------------------------------------------------------------------------------------
-def _batch_loss(model, loss_fn, features, labels) -> torch.Tensor:
+def _batch_loss(model, loss_fn, features, labels, loader_name: str) -> torch.Tensor:
+    """The loss of one batch.
+
+    With a binary cross-entropy loss every label must be 0 or 1: BCE computes a number for a
+    label of -2 or 3 too (and trains on it), but that number is not a loss of anything.
+    """
+    if isinstance(loss_fn, BINARY_LOSSES) and not ((labels == 0) | (labels == 1)).all():
+        try:
+            check_binary_labels(labels, f"the labels of {loader_name}")  # builds the message
+        except ValueError as error:
+            raise ValueError(
+                f"{error} loss_fn is {type(loss_fn).__name__}, which needs binary labels; for "
+                "other targets pass a loss_fn that suits them (torch.nn.MSELoss() for numbers)."
+            ) from None
     logits = model(features)
     if logits.shape != labels.shape:
         raise ValueError(
@@ -165,7 +191,9 @@ def evaluate_loss(
 
     ``loss_fn`` must return the mean over a batch (the default ``BCEWithLogitsLoss`` does);
     batch means are weighted by batch size, so the result is the mean over all examples.
+    With the default loss (or ``BCEWithLogitsLoss`` / ``BCELoss``) every label must be 0 or 1.
     """
+    model = _check_model(model)
     loader = _check_loader(loader, "loader")
     device = _check_device(device)
     loss_fn = torch.nn.BCEWithLogitsLoss() if loss_fn is None else loss_fn
@@ -175,7 +203,7 @@ def evaluate_loss(
     with torch.no_grad():
         for features, labels in loader:
             features, labels = features.to(device), labels.to(device)
-            total_loss += _batch_loss(model, loss_fn, features, labels).item() * labels.shape[0]
+            total_loss += _batch_loss(model, loss_fn, features, labels, "loader").item() * labels.shape[0]
             n_examples += labels.shape[0]
     model.train(was_training)
     return total_loss / n_examples
@@ -218,7 +246,12 @@ def train_model(
         Show ``tqdm.auto`` progress bars (a widget in Jupyter); they disappear when done.
     loss_fn : callable, optional
         ``loss_fn(logits, labels)`` returning the batch *mean*; default
-        ``torch.nn.BCEWithLogitsLoss()`` (labels must then be 0/1).
+        ``torch.nn.BCEWithLogitsLoss()``. With the default, ``BCEWithLogitsLoss`` or
+        ``BCELoss`` every label must be 0 or 1 (checked batch by batch, before the batch is
+        used: a label of -2 or 3 raises instead of being trained on). Any other ``loss_fn``
+        receives the labels as given, as float32; it is its job to check them. Soft targets
+        in [0, 1] (label smoothing) therefore need a loss_fn of your own, e.g. a function
+        calling ``torch.nn.functional.binary_cross_entropy_with_logits``.
     seed : int, optional
         If given, ``torch.manual_seed(seed)`` is called first, which fixes dropout masks.
 
@@ -229,25 +262,23 @@ def train_model(
         batches, measured while training, dropout on) and, with ``valid_loader``,
         ``"valid_loss"``. ``pandas.DataFrame(history)`` makes a table of it.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    model = _check_model(model)
     train_loader = _check_loader(train_loader, "train_loader")
     if valid_loader is not None:
         valid_loader = _check_loader(valid_loader, "valid_loader")
-    epochs = check_positive_int(epochs, "epochs")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}.")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, numbers.Real) or not weight_decay >= 0:
-        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}.")
+    epochs = check_int(epochs, "epochs", min_val=1)
+    lr = check_real(lr, "lr", min_val=0, include_boundaries="neither")
+    weight_decay = check_real(weight_decay, "weight_decay", min_val=0)
+    progress = check_bool(progress, "progress")
     device = _check_device(device)
+    if loss_fn is not None and not callable(loss_fn):
+        raise ArgumentTypeError(f"loss_fn must be a callable loss_fn(logits, labels) or None, got {type(loss_fn).__name__}.")
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seed must be an integer or None, got {seed!r}.")
-        torch.manual_seed(int(seed))
+        torch.manual_seed(check_int(seed, "seed", min_val=0))
     loss_fn = torch.nn.BCEWithLogitsLoss() if loss_fn is None else loss_fn
 
     model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=float(lr), weight_decay=float(weight_decay))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     history: dict[str, list[float]] = {"epoch": [], "train_loss": []}
     if valid_loader is not None:
         history["valid_loss"] = []
@@ -259,7 +290,7 @@ def train_model(
         for features, labels in _progress_bar(train_loader, f"epoch {epoch}", progress):
             features, labels = features.to(device), labels.to(device)
             optimizer.zero_grad()
-            loss = _batch_loss(model, loss_fn, features, labels)
+            loss = _batch_loss(model, loss_fn, features, labels, "train_loader")
             loss.backward()
             optimizer.step()
             # loss is a batch mean; weight it by the batch size to get a mean per example.
@@ -294,10 +325,9 @@ def predict_proba(model: torch.nn.Module, X, batch_size: int = 1024, device="cpu
     -------
     numpy.ndarray of float64, shape (n_samples,)
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    model = _check_model(model)
     features = as_feature_matrix(X, dtype=np.float32)
-    batch_size = check_positive_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size", min_val=1)
     device = _check_device(device)
     # Feed the model the dtype of its parameters (float32 usually, float64 for a model from
     # logistic.fit_torch_logistic).

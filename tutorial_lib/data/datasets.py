@@ -27,10 +27,12 @@ A mirror may hold either the extracted file or the archive it comes from (for ex
 is verified, then the member is extracted into the cache.
 
 Every archive member is checked against its own pinned SHA-256, except those of MovieLens 1M:
-no checksum of its members could be recorded (it could not be downloaded where this code was
+no checksum of its members could be pinned (it could not be downloaded where this code was
 written), so they are trusted only as far as the archive they come from, whose MD5 is
-checked on every use. For the same reason an extracted MovieLens 1M file is never taken from
-a mirror on its own: the mirror must hold ``movielens/ml-1m.zip``.
+pinned. When a member is extracted from the verified archive its SHA-256 is recorded in the
+cache (``movielens/.checksums-ml-1m.zip.json``) and checked on every later use; a cached copy
+that was modified is extracted again. For the same reason an extracted MovieLens 1M file is
+never taken from a mirror on its own: the mirror must hold ``movielens/ml-1m.zip``.
 
 The loaders (:func:`load_movielens_ratings`, :func:`load_movielens_users`,
 :func:`load_movielens_items`, :func:`load_reviews`) return tidy :class:`pandas.DataFrame`
@@ -66,6 +68,7 @@ from tutorial_lib.data.downloads import (
     make_registry,
 )
 from tutorial_lib.data.downloads import fetch_file as _fetch_from_registry
+from tutorial_lib.validation import check_bool
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -726,8 +729,7 @@ def load_reviews(corpus: str, *, drop_empty: bool = True, registry: DataRegistry
     """
     if corpus not in _REVIEW_PATHS:
         raise ValueError(f"Unknown review corpus {corpus!r}; expected one of: {', '.join(REVIEW_CORPORA)}.")
-    if not isinstance(drop_empty, bool):
-        raise TypeError(f"drop_empty must be True or False, got {drop_empty!r}.")
+    drop_empty = check_bool(drop_empty, "drop_empty")
     path = fetch_file(_REVIEW_PATHS[corpus], registry=registry)
     # Read everything as text: an empty review stays "" instead of becoming NaN.
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")

@@ -14,13 +14,25 @@ registered file is found, in this order:
    retried when it fails.
 
 Archives are verified as a whole, then each member is extracted safely (no member may be
-written outside its folder) and atomically, and checked against its own checksum.
+written outside its folder) and atomically, and checked against its own checksum. A member
+with no pinned checksum (MovieLens 1M) gets one recorded at extraction time in a small
+manifest next to it (``.checksums-<archive>.json``); a cached copy that no longer matches its
+recorded checksum is extracted again, never used as it is.
+
+Several notebooks (or processes) may fetch the same file at once: every file is written
+under a temporary name and renamed into place, and a cached copy that vanishes while it is
+being replaced is fetched again instead of ending in a raw ``FileNotFoundError``.
+
+When nothing works (offline, no mirror) the error is one :class:`DataUnavailableError` whose
+message names every file of the download and the three ways to provide them (internet, the
+mirror variable, the cache folder), without a chained traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import posixpath
@@ -30,8 +42,9 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import numpy as np
 import pooch
+
+from tutorial_lib.validation import check_bool, check_int, check_path
 
 CACHE_ENV_VAR = "TUTORIAL_DATA_CACHE"
 MIRROR_ENV_VAR = "TUTORIAL_DATA_MIRROR"
@@ -208,7 +221,7 @@ def data_cache_dir(path: str | os.PathLike | None = None) -> Path:
     """Return the cache folder: ``path`` if given, else ``TUTORIAL_DATA_CACHE``, else pooch's
     per-user cache folder for ``tutorial_lib``. The folder is created on first download."""
     if path is not None:
-        return Path(path).expanduser().resolve()
+        return check_path(path, "cache_dir").expanduser().resolve()
     from_environment = os.environ.get(CACHE_ENV_VAR, "").strip()
     if from_environment:
         return Path(from_environment).expanduser().resolve()
@@ -224,7 +237,7 @@ def _mirror_dir(path: str | os.PathLike | None, registry: DataRegistry) -> Path 
         path, source = os.environ.get(MIRROR_ENV_VAR, "").strip() or None, f"environment variable {MIRROR_ENV_VAR}"
     if path is None:
         return None
-    folder = Path(path).expanduser().resolve()
+    folder = check_path(path, "mirror_dir" if source == "argument mirror_dir" else source).expanduser().resolve()
     if not folder.is_dir():
         raise DataUnavailableError(
             f"The data mirror {folder} (from {source}) is not a folder. Point {MIRROR_ENV_VAR} at a "
@@ -265,6 +278,64 @@ def _check_file(path: Path, known_hash: str, what: str, advice: str) -> None:
 def _matches(path: Path, known_hash: str) -> bool:
     algorithm, expected = _split_known_hash(known_hash)
     return file_checksum(path, algorithm) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Checksums recorded at extraction time, for archive members that have none pinned
+# ---------------------------------------------------------------------------------------------
+MANIFEST_PREFIX = ".checksums-"
+
+
+def _manifest_path(download: Download, cache: Path) -> Path:
+    """``<cache>/movielens/.checksums-ml-1m.zip.json`` for ``movielens/ml-1m.zip``."""
+    folder = cache / posixpath.dirname(download.path)
+    return folder / f"{MANIFEST_PREFIX}{posixpath.basename(download.path)}.json"
+
+
+def _recorded_checksums(download: Download, cache: Path) -> dict[str, str]:
+    """``{member: sha256}`` recorded when members of ``download`` were extracted.
+
+    The manifest also names the archive checksum the members came from; one written for a
+    different archive (the registry was updated) counts as empty, as does an unreadable one.
+    """
+    try:
+        manifest = json.loads(_manifest_path(download, cache).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("archive") != download.known_hash:
+        return {}
+    members = manifest.get("members")
+    return dict(members) if isinstance(members, dict) else {}
+
+
+def _record_checksum(download: Download, member: str, sha256: str, cache: Path) -> None:
+    """Add ``member``'s SHA-256 to the manifest of ``download``, writing it atomically.
+
+    Two processes recording at once may lose one entry; the member is then simply extracted
+    again on its next use, never trusted unchecked.
+    """
+    members = _recorded_checksums(download, cache)
+    members[member] = sha256
+    manifest = {"archive": download.known_hash, "members": dict(sorted(members.items()))}
+    path = _manifest_path(download, cache)
+    handle, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=".writing-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as output:
+            json.dump(manifest, output, indent=1)
+        os.replace(temporary_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary_name)
+        raise
+
+
+def _expected_sha256(data_file: DataFile, download: Download, cache: Path) -> str | None:
+    """The pinned SHA-256 of ``data_file``, else the one recorded at extraction, else None."""
+    if data_file.sha256 is not None:
+        return data_file.sha256
+    if data_file.member is None:
+        return None
+    return _recorded_checksums(download, cache).get(data_file.member)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,17 +422,21 @@ def _quiet_pooch() -> Iterator[None]:
         logger.setLevel(previous_level)
 
 
-def _extract_into_cache(archive: Path, data_file: DataFile, cache: Path, action: str) -> Path:
+def _extract_into_cache(archive: Path, data_file: DataFile, download: Download, cache: Path) -> Path:
     """Extract ``data_file`` from a verified ``archive`` into the cache; return its path.
 
-    ``action`` is pooch's word for what happened to the archive (``"download"``, ``"update"``
-    or ``"fetch"``); after a (re-)download the member is always extracted again.
+    Called only when the cache holds no verified copy, so the member is always extracted
+    again (pooch's ``"update"``), even if a file of that name is there. A member without a
+    pinned checksum gets its SHA-256 recorded, to be checked whenever the copy is reused.
     """
     extract_dir = cache / posixpath.dirname(data_file.download)
     extractor = SafeUnzip(members=[data_file.member], extract_dir=str(extract_dir))
     with _quiet_pooch():
-        extractor(str(archive), action, None)
-    return cache / data_file.path
+        extractor(str(archive), "update", None)
+    extracted = cache / data_file.path
+    if data_file.sha256 is None:
+        _record_checksum(download, data_file.member, file_checksum(extracted), cache)
+    return extracted
 
 
 def _verify_extracted(path: Path, data_file: DataFile, archive: Path) -> Path:
@@ -376,19 +451,25 @@ def _verify_extracted(path: Path, data_file: DataFile, archive: Path) -> Path:
     return path
 
 
-def _from_cache(data_file: DataFile, cache: Path) -> Path | None:
-    """Return the cached copy of a pinned file if its checksum matches, else None.
+def _from_cache(data_file: DataFile, download: Download, cache: Path) -> Path | None:
+    """Return the cached copy of a file if its checksum matches, else None.
 
-    A cached copy that fails the check is deleted (it is ours and will be fetched again).
-    Unpinned files are never trusted on their own; they are checked through their archive.
+    The checksum is the pinned one or, for an archive member without one, the one recorded
+    when it was extracted; a file with neither is never trusted on its own. A cached copy
+    that fails the check is deleted (it is ours and will be fetched again). Another process
+    may delete it first: a copy that vanishes counts as "not cached".
     """
     cached = cache / data_file.path
-    if data_file.sha256 is None or not cached.is_file():
+    expected = _expected_sha256(data_file, download, cache)
+    if expected is None or not cached.is_file():
         return None
-    if _matches(cached, f"sha256:{data_file.sha256}"):
-        return cached
+    try:
+        if _matches(cached, f"sha256:{expected}"):
+            return cached
+    except FileNotFoundError:  # replaced or deleted by another process meanwhile
+        return None
     _logger.info("Cached file %s failed its checksum; fetching it again.", cached)
-    cached.unlink()
+    cached.unlink(missing_ok=True)
     return None
 
 
@@ -405,7 +486,7 @@ def _from_mirror(data_file: DataFile, download: Download, mirror: Path, cache: P
     if not mirrored_archive.is_file():
         return None
     _check_file(mirrored_archive, download.known_hash, what="The mirror archive", advice=advice)
-    extracted = _extract_into_cache(mirrored_archive, data_file, cache, action="fetch")
+    extracted = _extract_into_cache(mirrored_archive, data_file, download, cache)
     return _verify_extracted(extracted, data_file, mirrored_archive)
 
 
@@ -418,9 +499,39 @@ def _mirror_hint(data_file: DataFile, download: Download) -> str:
     return f"{data_file.path} (or {download.path})"
 
 
+def _first_line(error: BaseException, limit: int = 300) -> str:
+    """``"ErrorClass: first line of its message"``, cut at ``limit`` characters."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _how_to_provide(registry: DataRegistry, download: Download, cache: Path, mirror: Path | None) -> str:
+    """The files ``download`` provides and the three ways to make them available offline."""
+    files = sorted(path for path, data_file in registry.files.items() if data_file.download == download.path)
+    if files == [download.path]:
+        needed = f"The loaders read the file {download.path}."
+        holding = download.path
+    else:
+        needed = f"The loaders read these files, all from {download.path}:\n  " + ", ".join(files)
+        pinned = all(registry.files[path].sha256 is not None for path in files)
+        # Files without a pinned checksum are trusted only when extracted from the archive.
+        holding = f"{download.path} (or the files above)" if pinned else download.path
+    mirror_state = f"the mirror in use, {mirror}, does not hold them" if mirror is not None else "it is not set"
+    return (
+        f"{needed}\n"
+        "Provide them in one of three ways:\n"
+        f"  1. connect to the internet and run again (they are downloaded once, from {download.url});\n"
+        f"  2. set {MIRROR_ENV_VAR} to a folder holding {holding} at these paths ({mirror_state});\n"
+        f"  3. put {holding} at these paths into the cache folder {cache} (set by {CACHE_ENV_VAR})."
+    )
+
+
 def _download_into_cache(
     data_file: DataFile,
     download: Download,
+    registry: DataRegistry,
     url: str,
     cache: Path,
     mirror: Path | None,
@@ -452,13 +563,13 @@ def _download_into_cache(
                     ),
                 )
             )
+    # "from None" below: the chained traceback of requests / urllib3 / pooch is hundreds of
+    # lines that add nothing to the one line of the cause kept in the message.
     except requests.exceptions.RequestException as error:
-        where = f"({MIRROR_ENV_VAR} is set to {mirror}, which does not hold it.)" if mirror else ""
         raise DataUnavailableError(
-            f"Could not download {posixpath.basename(download.path)} from {url} ({error.__class__.__name__}: "
-            f"{error}). Check your internet connection and try again, or set {MIRROR_ENV_VAR} to a "
-            f"folder holding {_mirror_hint(data_file, download)}. {where}".strip()
-        ) from error
+            f"Could not download {posixpath.basename(download.path)} from {url} ({_first_line(error)}).\n"
+            + _how_to_provide(registry, download, cache, mirror)
+        ) from None
     except ValueError as error:  # pooch's checksum mismatch, raised after the last retry
         actual = re.search(r"but got (\w+)", str(error))
         raise ChecksumError(
@@ -468,18 +579,18 @@ def _download_into_cache(
             path=url,
             expected=download.known_hash,
             actual=f"{_split_known_hash(download.known_hash)[0]}:{actual.group(1)}" if actual else None,
-        ) from error
+        ) from None
     except OSError as error:
         raise DataUnavailableError(
-            f"Could not write {download.path} into the cache {cache}: {error}. Set {CACHE_ENV_VAR} to a "
-            f"writable folder."
-        ) from error
+            f"Could not write {download.path} into the cache {cache} ({_first_line(error)}). Set "
+            f"{CACHE_ENV_VAR} to a writable folder."
+        ) from None
     finally:
         if progress is not False:
             progress.close()
     if data_file.member is None:
         return downloaded
-    extracted = _extract_into_cache(downloaded, data_file, cache, action=action)
+    extracted = _extract_into_cache(downloaded, data_file, download, cache)
     return _verify_extracted(extracted, data_file, downloaded)
 
 
@@ -534,30 +645,50 @@ def fetch_file(
     ChecksumError
         A mirror file, or the downloaded file, does not match its checksum.
     DataUnavailableError
-        The file is in neither cache nor mirror and could not be downloaded.
+        The file is in neither cache nor mirror and could not be downloaded. The message names
+        every file of the download and how to provide them (mirror, cache, official URL).
+    ValueError
+        ``cache_dir`` or ``mirror_dir`` is an empty path (which would mean the current folder).
     UnsafeArchiveError
         The archive holding the file has a member that would be written outside its folder.
     """
-    if not isinstance(retries, (int, np.integer)) or isinstance(retries, bool) or retries < 0:
-        raise ValueError(f"retries must be a non-negative int, got {retries!r}.")
+    if not isinstance(registry, DataRegistry):
+        raise TypeError(f"registry must be a DataRegistry, got {type(registry).__name__}.")
+    retries = check_int(retries, "retries", min_val=0)
+    progressbar = check_bool(progressbar, "progressbar")
+    if url is not None and (not isinstance(url, str) or not url.strip()):
+        raise ValueError(f"url must be a non-empty str or None (the registry's URL), got {url!r}.")
     data_file = registry.data_file(path)
     download = registry.downloads[data_file.download]
     cache = data_cache_dir(cache_dir) / registry.cache_subdir
     mirror = _mirror_dir(mirror_dir, registry)
 
-    cached = _from_cache(data_file, cache)
-    if cached is not None:
-        return cached
-    if mirror is not None:
-        mirrored = _from_mirror(data_file, download, mirror, cache)
-        if mirrored is not None:
-            return mirrored
-    return _download_into_cache(
-        data_file,
-        download,
-        url=url or download.url,
-        cache=cache,
-        mirror=mirror,
-        retries=int(retries),
-        progressbar=progressbar,
-    )
+    vanished = None
+    for _attempt in range(2):  # a second try when another process replaced a file under us
+        try:
+            cached = _from_cache(data_file, download, cache)
+            if cached is not None:
+                return cached
+            if mirror is not None:
+                mirrored = _from_mirror(data_file, download, mirror, cache)
+                if mirrored is not None:
+                    return mirrored
+            return _download_into_cache(
+                data_file,
+                download,
+                registry,
+                url=url or download.url,
+                cache=cache,
+                mirror=mirror,
+                retries=retries,
+                progressbar=progressbar,
+            )
+        except DataUnavailableError:
+            raise
+        except FileNotFoundError as error:
+            vanished = error
+    raise DataUnavailableError(
+        f"{data_file.path} kept vanishing from the cache {cache} while it was being fetched "
+        f"({_first_line(vanished)}); another process may be replacing it. Run again; if this "
+        f"persists, delete the folder {cache} and let it be fetched afresh."
+    ) from None

@@ -43,7 +43,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from tutorial_lib.data.text import tokenize_for_model
-from tutorial_lib.validation import require_columns
+from tutorial_lib.validation import check_bool, check_ids, check_int, check_real, require_columns
 
 __all__ = [
     "BEHAVIOUR_INPUT_COLUMNS",
@@ -65,11 +65,6 @@ __all__ = [
 
 #: Label given to a missing category value (for example an unknown gender) before one-hot coding.
 MISSING_LABEL = "missing"
-
-
-def _is_int_at_least(value: object, minimum: int) -> bool:
-    """True for an int (not a bool, which is an int in Python) that is >= minimum."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
 
 
 def _as_series(values: object, name: str) -> pd.Series:
@@ -141,8 +136,11 @@ def join_interactions(
     require_columns(ratings, "ratings", RATING_COLUMNS)
     require_columns(users, "users", USER_FEATURE_COLUMNS)
     require_columns(items, "items", ITEM_FEATURE_COLUMNS)
-    if isinstance(like_threshold, bool) or not isinstance(like_threshold, (int, float, np.number)):
-        raise TypeError(f"like_threshold must be a number, got {type(like_threshold).__name__}.")
+    # NaN would label every row 0 without a word (rating >= nan is always False).
+    check_real(like_threshold, "like_threshold")
+    n_missing_ratings = int(ratings["rating"].isna().sum())
+    if n_missing_ratings:
+        raise ValueError(f"ratings['rating'] holds {n_missing_ratings} missing values; drop those rows first.")
     _check_unique_keys(users, "users", "user_id")
     _check_unique_keys(items, "items", "item_id")
     _check_all_matched(ratings["user_id"], users["user_id"], "users", "user_id")
@@ -227,14 +225,11 @@ def one_hot_ids(indices: Iterable[int], n: int) -> sp.csr_matrix:
     -------
     scipy.sparse.csr_matrix of float64, shape (n_indices_given, n)
     """
-    if not _is_int_at_least(n, 1):
-        raise ValueError(f"n must be a positive int, got {n!r}.")
-    index_array = np.asarray(list(indices) if not isinstance(indices, np.ndarray) else indices)
+    n = check_int(n, "n", min_val=1)
+    index_array = check_ids(indices, "indices")
     if index_array.ndim != 1:
         raise ValueError(f"indices must be one-dimensional, got shape {index_array.shape}.")
-    if index_array.size and not np.issubdtype(index_array.dtype, np.integer):
-        raise TypeError(f"indices must be integers, got dtype {index_array.dtype}.")
-    if index_array.size and (index_array.min() < 0 or index_array.max() >= n):
+    if index_array.size and index_array.max() >= n:
         raise ValueError(f"indices must lie in 0..{n - 1}; got values from {index_array.min()} to {index_array.max()}.")
     n_rows = len(index_array)
     ones = np.ones(n_rows, dtype=np.float64)
@@ -278,11 +273,13 @@ def age_bucket(ages: Iterable, edges: Sequence[int] = DEFAULT_AGE_EDGES) -> pd.S
         Ordered categorical with the labels above as categories; missing ages stay missing.
         A Series input keeps its index.
     """
+    if isinstance(edges, str) or not isinstance(edges, Iterable):
+        raise TypeError(f"edges must be a sequence of whole years such as (18, 25), got {edges!r}.")
     edges = tuple(edges)
     if not edges:
         raise ValueError("edges must contain at least one boundary.")
-    if not all(isinstance(edge, (int, np.integer)) and not isinstance(edge, bool) for edge in edges):
-        raise TypeError(f"edges must be whole years (ints), got {edges!r}.")
+    for position, edge in enumerate(edges):
+        check_int(edge, f"edges[{position}]")
     if any(high <= low for low, high in zip(edges[:-1], edges[1:])):
         raise ValueError(f"edges must be strictly increasing, got {edges!r}.")
 
@@ -359,8 +356,8 @@ def genre_multi_hot(genres: Iterable, genre_names: Sequence[str] | None = None) 
         Series input.
     """
     genre_series = _as_series(genres, "genres")
-    if isinstance(genre_names, str):
-        raise TypeError(f"genre_names must be a list of genre names, not the str {genre_names!r}.")
+    if isinstance(genre_names, str) or not (genre_names is None or isinstance(genre_names, Iterable)):
+        raise TypeError(f"genre_names must be a list of genre names or None, got {genre_names!r}.")
     indicators = genre_series.astype("string").fillna("").str.get_dummies(sep="|")
     if genre_names is None:
         genre_names = sorted(indicators.columns)
@@ -471,10 +468,11 @@ class KeywordTfidf:
         min_df: int = 1,
         stopwords: Iterable[str] | None = None,
     ) -> None:
-        if vocabulary_size is not None and not _is_int_at_least(vocabulary_size, 1):
-            raise ValueError(f"vocabulary_size must be None or a positive int, got {vocabulary_size!r}.")
-        if top_k is not None and not _is_int_at_least(top_k, 1):
-            raise ValueError(f"top_k must be None or a positive int, got {top_k!r}.")
+        if vocabulary_size is not None:
+            check_int(vocabulary_size, "vocabulary_size", min_val=1)
+        if top_k is not None:
+            check_int(top_k, "top_k", min_val=1)
+        check_int(min_df, "min_df", min_val=1)
         self.vocabulary_size = vocabulary_size
         self.top_k = top_k
         self.min_df = min_df
@@ -521,6 +519,7 @@ class KeywordTfidf:
 
     def keywords(self, texts: Iterable[str], k: int = 5) -> list[list[str]]:
         """The ``k`` highest-weighted words of each text (fewer if the text has fewer)."""
+        k = check_int(k, "k", min_val=1)
         matrix = self.transform(texts)
         names = self.get_feature_names_out()
         result = []
@@ -670,9 +669,11 @@ class BehaviourFeatures(TransformerMixin, BaseEstimator):
         )
 
     def _check_crosses(self) -> tuple[tuple[str, str], ...]:
+        if isinstance(self.crosses, str) or not isinstance(self.crosses, Iterable):
+            raise TypeError(f"crosses must be a list of feature-name pairs such as [('gender', 'genre')], got {self.crosses!r}.")
         checked = []
         for pair in self.crosses:
-            if isinstance(pair, str) or len(pair) != 2:
+            if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
                 raise ValueError(f"crosses must hold pairs of feature names such as ('gender', 'genre'); got {pair!r}.")
             left, right = pair
             for name in (left, right):
@@ -754,6 +755,7 @@ class BehaviourFeatures(TransformerMixin, BaseEstimator):
         if len(frame) == 0:
             raise ValueError("frame must have at least one row to fit on.")
         self.crosses_ = self._check_crosses()
+        check_bool(self.include_popularity, "include_popularity")
 
         self.encoders_ = {}
         for feature, values in self._categorical_values(frame).items():

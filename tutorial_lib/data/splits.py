@@ -20,15 +20,13 @@ index, so a row of a split can be traced back to the input.
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from tutorial_lib.book.runtime import get_seed
-from tutorial_lib.validation import require_columns
+from tutorial_lib.validation import check_bool, check_int, check_real, check_timestamps, require_columns
 
 __all__ = [
     "DeduplicationReport",
@@ -45,18 +43,20 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 def _check_fractions(test_fraction, valid_fraction) -> None:
     """Raise unless 0 < test_fraction < 1, 0 <= valid_fraction < 1 and their sum is < 1."""
-    for name, value, low_allowed in (("test_fraction", test_fraction, False), ("valid_fraction", valid_fraction, True)):
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or math.isnan(value):
-            raise TypeError(f"{name} must be a number, got {value!r}.")
-        in_range = (0 <= value < 1) if low_allowed else (0 < value < 1)
-        if not in_range:
-            bounds = "0 <= valid_fraction < 1" if low_allowed else "0 < test_fraction < 1"
-            raise ValueError(f"{name} must satisfy {bounds}, got {value}.")
+    check_real(test_fraction, "test_fraction", min_val=0, max_val=1, include_boundaries="neither")
+    check_real(valid_fraction, "valid_fraction", min_val=0, max_val=1, include_boundaries="left")
     if test_fraction + valid_fraction >= 1:
         raise ValueError(
             f"test_fraction + valid_fraction must be below 1 so that rows are left to train on, "
             f"got {test_fraction} + {valid_fraction}."
         )
+
+
+def _check_no_missing(frame: pd.DataFrame, column: str, what: str) -> None:
+    """Raise when ``frame[column]`` holds missing values (a label or text nobody recorded)."""
+    n_missing = int(frame[column].isna().sum())
+    if n_missing:
+        raise ValueError(f"Column {column!r} holds {n_missing} missing {what}; drop or fill those rows first.")
 
 
 def _as_split_tuple(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame, valid_fraction: float):
@@ -85,7 +85,9 @@ def leave_last_out(
     n_test:
         Interactions per user moved to the test set (a positive int).
     user_col, time_col:
-        Columns holding the user id and the time of the interaction.
+        Columns holding the user id and the time of the interaction (numbers or datetimes;
+        text and missing times are rejected, see
+        :func:`tutorial_lib.validation.check_timestamps`).
     tie_col:
         Column that orders interactions of one user at the same time (default ``"item_id"``:
         among equal timestamps the larger item id counts as later). ``None`` keeps the input's
@@ -101,8 +103,8 @@ def leave_last_out(
     """
     columns = [user_col, time_col] + ([tie_col] if tie_col is not None else [])
     require_columns(ratings, "ratings", columns, allow_empty=False, hint=" Pass the right column names as arguments.")
-    if not isinstance(n_test, (int, np.integer)) or isinstance(n_test, bool) or n_test < 1:
-        raise ValueError(f"n_test must be a positive int, got {n_test!r}.")
+    n_test = check_int(n_test, "n_test", min_val=1)
+    check_timestamps(ratings[time_col], f"ratings[{time_col!r}]")
     # A stable sort keeps the input order among rows that agree on every sort column.
     ordered = ratings.sort_values(columns, kind="mergesort")
     by_user = ordered.groupby(user_col, sort=False)
@@ -139,7 +141,8 @@ def temporal_split(
     valid_fraction:
         Target share of rows in the validation set (``0``: no validation set).
     time_col:
-        Column holding the event time (numbers or datetimes).
+        Column holding the event time: numbers or datetimes, none missing. Text is rejected
+        (it would sort as text: "10" before "9"); convert it with ``pd.to_datetime`` first.
 
     Returns
     -------
@@ -155,9 +158,7 @@ def temporal_split(
     """
     require_columns(frame, "frame", [time_col], allow_empty=False, hint=" Pass the right column names as arguments.")
     _check_fractions(test_fraction, valid_fraction)
-    times = frame[time_col]
-    if times.isna().any():
-        raise ValueError(f"Column {time_col!r} holds {int(times.isna().sum())} missing times; drop or fill them first.")
+    times = check_timestamps(frame[time_col], f"frame[{time_col!r}]")
     n_rows = len(frame)
     n_test = round(test_fraction * n_rows)
     n_later = round((test_fraction + valid_fraction) * n_rows)  # rows in valid + test
@@ -264,8 +265,9 @@ def deduplicate_reviews(
         The kept rows in input order, original index kept.
     """
     require_columns(frame, "frame", [text_col, label_col], allow_empty=False, hint=" Pass the right column names as arguments.")
-    if frame[text_col].isna().any():
-        raise ValueError(f"Column {text_col!r} holds missing texts; drop them first (load_reviews does).")
+    return_report = check_bool(return_report, "return_report")
+    _check_no_missing(frame, text_col, "texts (load_reviews drops them)")
+    _check_no_missing(frame, label_col, "labels")
     key = review_comparison_key(frame[text_col])
     labels_per_text = frame[label_col].groupby(key.to_numpy()).nunique()
     conflicting = labels_per_text.index[labels_per_text.to_numpy() > 1]
@@ -359,9 +361,8 @@ def stratified_split(
     columns = [label_col] + [c for c in (category_col, text_col) if c is not None]
     require_columns(frame, "frame", columns, allow_empty=False, hint=" Pass the right column names as arguments.")
     _check_fractions(test_fraction, valid_fraction)
-    seed = get_seed() if seed is None else seed
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int, got {seed!r}.")
+    seed = check_int(get_seed() if seed is None else seed, "seed", min_val=0)
+    _check_no_missing(frame, label_col, "labels")
     if text_col is not None:
         n_duplicates = int(review_comparison_key(frame[text_col]).duplicated().sum())
         if n_duplicates:
@@ -411,11 +412,10 @@ def sample_per_group(frame: pd.DataFrame, max_per_group: int | None, *, group_co
     require_columns(frame, "frame", [group_col])
     if max_per_group is None:
         return frame
-    if isinstance(max_per_group, bool) or not isinstance(max_per_group, (int, np.integer)) or max_per_group < 1:
-        raise ValueError(f"max_per_group must be a positive integer or None, got {max_per_group!r}.")
+    max_per_group = check_int(max_per_group, "max_per_group", min_val=1)
     if not frame.index.is_unique:
         raise ValueError("frame has repeated index labels; call frame.reset_index(drop=True) first.")
-    seed = get_seed() if seed is None else seed
+    seed = check_int(get_seed() if seed is None else seed, "seed", min_val=0)
     sampled = [
         part.sample(n=min(int(max_per_group), len(part)), random_state=seed)
         for _, part in frame.groupby(group_col, sort=True, observed=True)
@@ -434,7 +434,8 @@ def most_recent_rows(frame: pd.DataFrame, max_rows: int | None, *, time_col: str
     Ties in ``time_col`` keep their original order (a stable sort).
     """
     require_columns(frame, "frame", [time_col])
-    if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1):
-        raise ValueError(f"max_rows must be a positive integer or None, got {max_rows!r}.")
+    if max_rows is not None:
+        max_rows = check_int(max_rows, "max_rows", min_val=1)
+    check_timestamps(frame[time_col], f"frame[{time_col!r}]")
     ordered = frame.sort_values(time_col, kind="mergesort")
-    return ordered if max_rows is None else ordered.tail(int(max_rows))
+    return ordered if max_rows is None else ordered.tail(max_rows)

@@ -43,6 +43,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from tutorial_lib.validation import check_bool, check_choice, check_ids, check_int, check_scalar
+
 
 def _import_jieba_quietly(module_name: str):
     """Import a jieba module with jieba's own import-time warnings switched off.
@@ -147,24 +149,6 @@ _DIGIT_CHOICES = ("keep", "mask")
 _PUNCTUATION_CHOICES = ("keep", "remove", "unify")
 
 
-def _require_str(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}.")
-    return value
-
-
-def _is_int_at_least(value: object, minimum: int) -> bool:
-    """True for an int (not a bool, which is an int in Python) that is >= minimum."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
-
-
-def _require_choice(value: object, name: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        expected = ", ".join(repr(choice) for choice in choices)
-        raise ValueError(f"{name} must be one of {expected}; got {value!r}.")
-    return value
-
-
 def fullwidth_to_halfwidth(text: str) -> str:
     """Map full-width characters to their half-width (ASCII) forms.
 
@@ -181,7 +165,7 @@ def fullwidth_to_halfwidth(text: str) -> str:
     ``unicodedata.normalize("NFKC", text)`` does this and more (it also rewrites "①" as "1" and
     "㎏" as "kg"); we spell out the one mapping we want so that a reader sees what changes.
     """
-    return _require_str(text, "text").translate(_HALFWIDTH_TABLE)
+    return check_scalar(text, "text", str).translate(_HALFWIDTH_TABLE)
 
 
 def _replace_punctuation(text: str, punctuation: str) -> str:
@@ -249,9 +233,16 @@ def normalize_text(
     ValueError
         If ``digits`` or ``punctuation`` is not one of the listed choices.
     """
-    _require_str(text, "text")
-    _require_choice(digits, "digits", _DIGIT_CHOICES)
-    _require_choice(punctuation, "punctuation", _PUNCTUATION_CHOICES)
+    check_scalar(text, "text", str)
+    check_choice(digits, "digits", _DIGIT_CHOICES)
+    check_choice(punctuation, "punctuation", _PUNCTUATION_CHOICES)
+    for flag_name, flag in (
+        ("to_halfwidth", to_halfwidth),
+        ("lowercase", lowercase),
+        ("collapse_whitespace", collapse_whitespace),
+        ("strip_bom", strip_bom),
+    ):
+        check_bool(flag, flag_name)
 
     if strip_bom:
         text = text.translate(_INVISIBLE_TABLE)
@@ -327,8 +318,9 @@ def segment(text: str, mode: str = "precise", hmm: bool = True) -> list[str]:
     over it for part-of-speech tagging and then again to remove stop words, and the second loop
     silently saw no words. Returning a list means the tokens can be counted, printed and reused.
     """
-    _require_str(text, "text")
-    _require_choice(mode, "mode", _SEGMENT_MODES)
+    check_scalar(text, "text", str)
+    check_choice(mode, "mode", _SEGMENT_MODES)
+    hmm = check_bool(hmm, "hmm")
     initialize_jieba()
     if mode == "precise":
         return jieba.lcut(text, cut_all=False, HMM=hmm)
@@ -352,8 +344,9 @@ def add_user_words(words: Iterable[str], freq: int | None = None, tag: str | Non
         A list (or other iterable) of words. Not a single string: a string is an iterable of
         characters and would add each character as a "word".
     freq:
-        The word frequency to give each word; ``None`` lets jieba pick one just high enough for
-        the word to be kept whole (``jieba.suggest_freq``).
+        The word frequency to give each word, an integer >= 1 (jieba takes its logarithm);
+        ``None`` lets jieba pick one just high enough for the word to be kept whole
+        (``jieba.suggest_freq``).
     tag:
         Optional part-of-speech tag for :func:`pos_tag` (for example ``"nz"``, other proper noun).
 
@@ -362,13 +355,21 @@ def add_user_words(words: Iterable[str], freq: int | None = None, tag: str | Non
     TypeError
         If ``words`` is a single string or contains something that is not a string.
     ValueError
-        If a word is empty or only whitespace.
+        If a word is empty or only whitespace, ``freq`` is not an integer >= 1, or ``tag`` is
+        an empty string.
     """
     if isinstance(words, str):
         raise TypeError(f"words must be a list of words, not a single str; write add_user_words([{words!r}]).")
+    if not isinstance(words, Iterable):
+        raise TypeError(f"words must be a list of words, got {type(words).__name__}.")
+    if freq is not None:
+        # A negative frequency was accepted here and broke the next segment() inside math.log.
+        freq = check_int(freq, "freq", min_val=1)
+    if tag is not None and not check_scalar(tag, "tag", str).strip():
+        raise ValueError(f"tag must be a non-empty part-of-speech tag such as 'nz', or None; got {tag!r}.")
     words = list(words)
     for word in words:
-        _require_str(word, "each entry of words")
+        check_scalar(word, "each entry of words", str)
         if not word.strip():
             raise ValueError(f"words must not contain empty or whitespace-only entries; got {word!r}.")
     initialize_jieba()
@@ -409,7 +410,8 @@ def pos_tag(text: str, hmm: bool = True) -> list[tuple[str, str]]:
     list of (word, tag) tuples
         Plain tuples, in order. (``jieba.posseg`` yields ``pair`` objects from a generator.)
     """
-    _require_str(text, "text")
+    check_scalar(text, "text", str)
+    hmm = check_bool(hmm, "hmm")
     initialize_jieba()
     posseg = _import_jieba_quietly("jieba.posseg")  # imported on first use: it loads large tables
     return [(pair.word, pair.flag) for pair in posseg.lcut(text, HMM=hmm)]
@@ -554,10 +556,10 @@ def extract_keywords(
     list of str, or list of (str, float)
         Highest weight first.
     """
-    _require_str(text, "text")
-    _require_choice(method, "method", _KEYWORD_METHODS)
-    if not _is_int_at_least(top_k, 1):
-        raise ValueError(f"top_k must be a positive int, got {top_k!r}.")
+    check_scalar(text, "text", str)
+    check_choice(method, "method", _KEYWORD_METHODS)
+    top_k = check_int(top_k, "top_k", min_val=1)
+    with_weights = check_bool(with_weights, "with_weights")
     if isinstance(allow_pos, str):
         raise TypeError(f"allow_pos must be a sequence of tags such as ('n', 'v'), not the str {allow_pos!r}.")
     stopword_set = _resolve_stopwords(stopwords)
@@ -630,10 +632,9 @@ class Vocabulary:
     unk_id = 1
 
     def __init__(self, token_lists: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None) -> None:
-        if not _is_int_at_least(min_freq, 1):
-            raise ValueError(f"min_freq must be an int >= 1, got {min_freq!r}.")
-        if max_size is not None and not _is_int_at_least(max_size, 2):
-            raise ValueError(f"max_size must be None or an int >= 2 (room for <pad> and <unk>), got {max_size!r}.")
+        check_int(min_freq, "min_freq", min_val=1)
+        if max_size is not None:
+            check_int(max_size, "max_size", min_val=2)  # room for <pad> and <unk>
         if isinstance(token_lists, str):
             raise TypeError("token_lists must be an iterable of token lists, not a str.")
 
@@ -677,10 +678,12 @@ class Vocabulary:
         ValueError
             If an id is outside ``0 .. len(self) - 1``.
         """
+        skip_pad = check_bool(skip_pad, "skip_pad")
+        # int(2.7) would quietly decode as id 2; check the ids are integers first.
+        id_array = check_ids(ids, "ids")
         tokens = []
-        for token_id in ids:
-            token_id = int(token_id)
-            if not 0 <= token_id < len(self.id_to_token):
+        for token_id in id_array.ravel().tolist():
+            if not token_id < len(self.id_to_token):
                 raise ValueError(f"ids must lie in 0..{len(self.id_to_token) - 1}; got {token_id}.")
             if skip_pad and token_id == self.pad_id:
                 continue
@@ -708,7 +711,9 @@ def pad_sequences(
     max_len:
         Number of columns of the result (take it from the run profile's ``max_seq_len``).
     pad_id:
-        Filler id (``Vocabulary.pad_id`` is 0).
+        Filler id, a non-negative integer (``Vocabulary.pad_id`` is 0). Every id of every
+        sequence must be a non-negative integer too: ``1.7`` or ``-5`` raise instead of being
+        stored as ``1`` or read as "fifth from the end" by an embedding lookup.
     truncating:
         ``"post"`` keeps the first ``max_len`` ids (the start of a review); ``"pre"`` keeps the
         last ``max_len`` (the most recent events of a behaviour sequence).
@@ -720,16 +725,20 @@ def pad_sequences(
         Number of real (non-padding) ids in each row, after truncation; a model uses it to mask
         the padding.
     """
-    if not _is_int_at_least(max_len, 1):
-        raise ValueError(f"max_len must be a positive int, got {max_len!r}.")
-    _require_choice(truncating, "truncating", _TRUNCATING_CHOICES)
+    max_len = check_int(max_len, "max_len", min_val=1)
+    pad_id = check_int(pad_id, "pad_id", min_val=0)
+    check_choice(truncating, "truncating", _TRUNCATING_CHOICES)
+    if isinstance(sequences, str) or not isinstance(sequences, Iterable):
+        raise TypeError(f"sequences must be a list of id sequences, got {type(sequences).__name__}.")
     sequences = list(sequences)
 
     padded = np.full((len(sequences), max_len), pad_id, dtype=np.int64)
     lengths = np.zeros(len(sequences), dtype=np.int64)
     for row, sequence in enumerate(sequences):
-        sequence = list(sequence)
-        kept = sequence[:max_len] if truncating == "post" else sequence[-max_len:]
+        ids = check_ids(sequence, f"sequences[{row}]")
+        if ids.ndim != 1:
+            raise ValueError(f"sequences[{row}] must be a flat sequence of ids, got shape {ids.shape}.")
+        kept = ids[:max_len] if truncating == "post" else ids[-max_len:]
         padded[row, : len(kept)] = kept
         lengths[row] = len(kept)
     return padded, lengths

@@ -1,6 +1,8 @@
 """Evaluation: metrics, the book's evaluation protocols, and the results records.
 
 - ``metrics``: one function per metric, each stating its definition and conventions.
+- ``protocols``: the one top-N protocol every recommender of the book is evaluated with.
+- ``uncertainty``: bootstrap confidence intervals over users and paired tests.
 - ``results``: one JSON record per reported experiment (metrics, config, time, hardware,
   versions, commit); the book's tables and leaderboard are built from them.
 """

@@ -29,7 +29,15 @@ import numbers
 
 import numpy as np
 
-from tutorial_lib.validation import as_label_vector, as_score_vector, check_same_length
+from tutorial_lib.validation import (
+    as_label_vector,
+    as_score_vector,
+    check_binary_labels,
+    check_choice,
+    check_int,
+    check_real,
+    check_same_length,
+)
 
 __all__ = [
     "accuracy",
@@ -44,11 +52,13 @@ __all__ = [
     "calibration_curve",
     "rank_of_true_item",
     "hit_rate_at_k",
+    "recall_at_k",
     "ndcg_at_k",
     "mrr",
+    "ranking_metrics_per_user",
 ]
 
-TIE_RULES = ("pessimistic", "average")
+TIE_RULES = ("pessimistic", "optimistic", "average")
 
 
 # --------------------------------------------------------------------------------------
@@ -240,8 +250,7 @@ def log_loss(y_true, y_score, *, eps: float | None = None) -> float:
     labels, probabilities = _labels_and_scores(y_true, y_score, probabilities=True)
     if eps is None:
         eps = float(np.finfo(np.float64).eps)
-    if not isinstance(eps, numbers.Real) or not 0 < eps < 0.5:
-        raise ValueError(f"eps must be a number in (0, 0.5), got {eps!r}.")
+    eps = check_real(eps, "eps", min_val=0, max_val=0.5, include_boundaries="neither")
     clipped = np.clip(probabilities, eps, 1.0 - eps)
     per_example = -(labels * np.log(clipped) + (1 - labels) * np.log1p(-clipped))
     return float(per_example.mean())
@@ -277,8 +286,7 @@ def calibration_curve(y_true, y_score, *, n_bins: int = 10) -> tuple[np.ndarray,
         Number of examples in each non-empty bin.
     """
     labels, probabilities = _labels_and_scores(y_true, y_score, probabilities=True)
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
+    n_bins = check_int(n_bins, "n_bins", min_val=1)
     bin_edges = np.linspace(0.0, 1.0, n_bins + 1)
     inner_edges = bin_edges[1:-1]
     # side="left": a value equal to an edge lands in the bin below it.
@@ -308,8 +316,7 @@ def _check_candidates(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"y_score must have the shape of y_true {relevance.shape}, got {scores.shape}.")
     if relevance.size == 0:
         raise ValueError("y_true is empty.")
-    if relevance.dtype.kind not in "biuf" or not np.all((relevance == 0) | (relevance == 1)):
-        raise ValueError("y_true must contain only 0 and 1.")
+    check_binary_labels(relevance, "y_true")
     relevant_per_row = relevance.sum(axis=1)
     if not np.all(relevant_per_row == 1):
         bad_row = int(np.flatnonzero(relevant_per_row != 1)[0])
@@ -326,43 +333,72 @@ def _check_candidates(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be an integer >= 1, got {k!r}.")
-    return int(k)
+    return check_int(k, "k", min_val=1)
 
 
-def _rank_bounds(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
+def _check_exclude(exclude, relevance: np.ndarray) -> np.ndarray:
+    """Validate the (n_users, n_candidates) mask of candidates that are not ranked."""
+    excluded = np.asarray(exclude)
+    if excluded.shape != relevance.shape or excluded.dtype != bool:
+        raise ValueError(
+            f"exclude must be a boolean array of the shape of y_true {relevance.shape}, "
+            f"got {excluded.dtype} of shape {excluded.shape}."
+        )
+    if np.any(excluded & relevance):
+        bad_row = int(np.flatnonzero((excluded & relevance).any(axis=1))[0])
+        raise ValueError(f"exclude must never mark the held-out item (it does in row {bad_row}).")
+    return excluded
+
+
+def _rank_bounds(y_true, y_score, exclude=None) -> tuple[np.ndarray, np.ndarray]:
     """Best and worst possible rank (1 = top) of each row's held-out item, given ties.
 
     ``best = 1 + (number of other candidates scored strictly higher)``;
     ``worst = best + (number of other candidates with exactly the same score)``.
+    Candidates marked in ``exclude`` are not counted.
     """
     relevance, scores = _check_candidates(y_true, y_score)
+    ranked_others = ~relevance if exclude is None else ~(relevance | _check_exclude(exclude, relevance))
     true_item_score = scores[relevance]  # one per row, shape (n_users,)
-    n_higher = (scores > true_item_score[:, None]).sum(axis=1)
-    n_tied_others = (scores == true_item_score[:, None]).sum(axis=1) - 1
+    n_higher = ((scores > true_item_score[:, None]) & ranked_others).sum(axis=1)
+    n_tied_others = ((scores == true_item_score[:, None]) & ranked_others).sum(axis=1)
     best_rank = 1 + n_higher
     return best_rank, best_rank + n_tied_others
 
 
 def _check_ties(ties: str) -> str:
-    if ties not in TIE_RULES:
-        raise ValueError(f"ties must be one of {TIE_RULES}, got {ties!r}.")
-    return ties
+    return check_choice(ties, "ties", TIE_RULES)
+
+
+def _rank_under_rule(best_rank: np.ndarray, worst_rank: np.ndarray, ties: str) -> np.ndarray:
+    """The rank the tie rule gives: worst (pessimistic), best (optimistic) or their mean."""
+    if ties == "pessimistic":
+        return worst_rank.astype(np.int64)
+    if ties == "optimistic":
+        return best_rank.astype(np.int64)
+    return (best_rank + worst_rank) / 2.0
+
+
+def _gain_per_user(gain_at_rank: np.ndarray, best_rank: np.ndarray, worst_rank: np.ndarray, ties: str) -> np.ndarray:
+    """Each user's gain under the chosen tie rule, shape ``(n_users,)``.
+
+    ``gain_at_rank[r - 1]`` is the gain of the held-out item at rank ``r``.
+    ``"pessimistic"`` uses the worst rank, ``"optimistic"`` the best; ``"average"`` averages
+    the gain over every rank from best to worst, which is its expected value when ties are
+    broken at random.
+    """
+    if ties == "pessimistic":
+        return gain_at_rank[worst_rank - 1]
+    if ties == "optimistic":
+        return gain_at_rank[best_rank - 1]
+    cumulative_gain = np.r_[0.0, np.cumsum(gain_at_rank)]  # cumulative_gain[r] = sum of gains at ranks 1..r
+    gain_over_tied_ranks = cumulative_gain[worst_rank] - cumulative_gain[best_rank - 1]
+    return gain_over_tied_ranks / (worst_rank - best_rank + 1)
 
 
 def _mean_gain(gain_at_rank: np.ndarray, best_rank: np.ndarray, worst_rank: np.ndarray, ties: str) -> float:
-    """Average over users of a per-rank gain, under the chosen tie rule.
-
-    ``gain_at_rank[r - 1]`` is the gain of the held-out item at rank ``r``.
-    ``"pessimistic"`` uses the worst rank; ``"average"`` averages the gain over every rank
-    from best to worst, which is its expected value when ties are broken at random.
-    """
-    if ties == "pessimistic":
-        return float(gain_at_rank[worst_rank - 1].mean())
-    cumulative_gain = np.r_[0.0, np.cumsum(gain_at_rank)]  # cumulative_gain[r] = sum of gains at ranks 1..r
-    gain_over_tied_ranks = cumulative_gain[worst_rank] - cumulative_gain[best_rank - 1]
-    return float((gain_over_tied_ranks / (worst_rank - best_rank + 1)).mean())
+    """Average over users of a per-rank gain, under the chosen tie rule (see _gain_per_user)."""
+    return float(_gain_per_user(gain_at_rank, best_rank, worst_rank, ties).mean())
 
 
 def rank_of_true_item(y_true, y_score, *, ties: str = "pessimistic") -> np.ndarray:
@@ -374,20 +410,21 @@ def rank_of_true_item(y_true, y_score, *, ties: str = "pessimistic") -> np.ndarr
         1 for the held-out item, 0 for the other candidates; exactly one 1 per row.
     y_score : array_like, shape (n_users, n_candidates)
         The model's scores for the same candidates (higher = recommended first).
-    ties : {"pessimistic", "average"}, default "pessimistic"
+    ties : {"pessimistic", "optimistic", "average"}, default "pessimistic"
         ``"pessimistic"``: the held-out item is placed *below* every candidate with the same
         score, so a model that gives every item the same score ranks it last instead of
-        first. ``"average"``: the mean of the best and worst possible rank.
+        first. ``"optimistic"``: placed above them (such a model would rank it first: this
+        rule flatters, and is here to show by how much). ``"average"``: the mean of the best
+        and worst possible rank.
 
     Returns
     -------
     numpy.ndarray, shape (n_users,)
-        int64 ranks for ``"pessimistic"``, float64 for ``"average"`` (may end in .5).
+        int64 ranks for ``"pessimistic"`` and ``"optimistic"``, float64 for ``"average"``
+        (may end in .5).
     """
     best_rank, worst_rank = _rank_bounds(y_true, y_score)
-    if _check_ties(ties) == "pessimistic":
-        return worst_rank.astype(np.int64)
-    return (best_rank + worst_rank) / 2.0
+    return _rank_under_rule(best_rank, worst_rank, _check_ties(ties))
 
 
 def hit_rate_at_k(y_true, y_score, k: int, *, ties: str = "pessimistic") -> float:
@@ -401,9 +438,10 @@ def hit_rate_at_k(y_true, y_score, k: int, *, ties: str = "pessimistic") -> floa
         See :func:`rank_of_true_item`.
     k : int
         Length of the recommendation list, >= 1 (``k >= n_candidates`` gives 1.0).
-    ties : {"pessimistic", "average"}, default "pessimistic"
-        ``"pessimistic"``: the held-out item ranks below candidates with an equal score.
-        ``"average"``: the expected value when ties are broken uniformly at random.
+    ties : {"pessimistic", "optimistic", "average"}, default "pessimistic"
+        ``"pessimistic"``: the held-out item ranks below candidates with an equal score;
+        ``"optimistic"``: above them. ``"average"``: the expected value when ties are
+        broken uniformly at random.
     """
     k = _check_k(k)
     best_rank, worst_rank = _rank_bounds(y_true, y_score)
@@ -411,6 +449,16 @@ def hit_rate_at_k(y_true, y_score, k: int, *, ties: str = "pessimistic") -> floa
     ranks = np.arange(1, n_candidates + 1)
     hit_at_rank = (ranks <= k).astype(np.float64)
     return _mean_gain(hit_at_rank, best_rank, worst_rank, _check_ties(ties))
+
+
+def recall_at_k(y_true, y_score, k: int, *, ties: str = "pessimistic") -> float:
+    """Recall@k: share of each user's relevant items found in the top ``k``, averaged.
+
+    With one held-out item per user (the only case these functions accept) the share is 1
+    or 0, so recall@k *equals* :func:`hit_rate_at_k`; both names are kept because papers
+    report either. Arguments as in :func:`hit_rate_at_k`.
+    """
+    return hit_rate_at_k(y_true, y_score, k, ties=ties)
 
 
 def ndcg_at_k(y_true, y_score, k: int, *, ties: str = "pessimistic") -> float:
@@ -427,7 +475,7 @@ def ndcg_at_k(y_true, y_score, k: int, *, ties: str = "pessimistic") -> float:
         See :func:`rank_of_true_item`.
     k : int
         Cut-off, >= 1.
-    ties : {"pessimistic", "average"}, default "pessimistic"
+    ties : {"pessimistic", "optimistic", "average"}, default "pessimistic"
         ``"average"`` is the expected value under random tie-breaking, which is also what
         ``sklearn.metrics.ndcg_score`` computes.
     """
@@ -446,7 +494,7 @@ def mrr(y_true, y_score, *, ties: str = "pessimistic") -> float:
     ----------
     y_true, y_score : array_like, shape (n_users, n_candidates)
         See :func:`rank_of_true_item`.
-    ties : {"pessimistic", "average"}, default "pessimistic"
+    ties : {"pessimistic", "optimistic", "average"}, default "pessimistic"
         ``"pessimistic"`` equals ``sklearn.metrics.label_ranking_average_precision_score``
         for one relevant item per row; ``"average"`` is the expected value under random
         tie-breaking.
@@ -455,3 +503,48 @@ def mrr(y_true, y_score, *, ties: str = "pessimistic") -> float:
     n_candidates = np.asarray(y_true).shape[1]
     reciprocal_rank = 1.0 / np.arange(1, n_candidates + 1)
     return _mean_gain(reciprocal_rank, best_rank, worst_rank, _check_ties(ties))
+
+
+def ranking_metrics_per_user(
+    y_true, y_score, ks=(10,), *, ties: str = "pessimistic", exclude=None
+) -> dict[str, np.ndarray]:
+    """Every ranking metric above, one value per user, for several cut-offs at once.
+
+    The means of the returned arrays are :func:`mrr`, :func:`hit_rate_at_k`,
+    :func:`recall_at_k` and :func:`ndcg_at_k` under the same ``ties`` rule; keeping the
+    per-user values allows bootstrap intervals and paired tests
+    (:mod:`tutorial_lib.evaluation.uncertainty`).
+
+    Parameters
+    ----------
+    y_true, y_score : array_like, shape (n_users, n_candidates)
+        See :func:`rank_of_true_item`.
+    ks : sequence of int, default (10,)
+        Cut-offs, each >= 1; a cut-off at or above the number of ranked candidates puts
+        every candidate in the list (HR = 1).
+    ties : {"pessimistic", "optimistic", "average"}, default "pessimistic"
+    exclude : array_like of bool, shape (n_users, n_candidates), optional
+        True for candidates that are not ranked at all, e.g. the items a user already
+        interacted with in full ranking. Must be False at the held-out item.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray, each shape (n_users,)
+        ``"rank"`` (as :func:`rank_of_true_item`), ``"mrr"`` (the reciprocal rank
+        ``1 / rank``; its mean is MRR), and for each ``k``: ``"hr@k"``, ``"recall@k"``
+        (equal to ``"hr@k"``) and ``"ndcg@k"``.
+    """
+    ks = [_check_k(k) for k in ks]
+    if not ks:
+        raise ValueError("ks must hold at least one cut-off.")
+    ties = _check_ties(ties)
+    best_rank, worst_rank = _rank_bounds(y_true, y_score, exclude)
+    ranks = np.arange(1, np.asarray(y_true).shape[1] + 1)
+    per_user = {"rank": _rank_under_rule(best_rank, worst_rank, ties), "mrr": _gain_per_user(1.0 / ranks, best_rank, worst_rank, ties)}
+    for k in ks:
+        hit = _gain_per_user((ranks <= k).astype(np.float64), best_rank, worst_rank, ties)
+        per_user[f"hr@{k}"] = hit
+        per_user[f"recall@{k}"] = hit.copy()
+        discounted_gain = np.where(ranks <= k, 1.0 / np.log2(ranks + 1), 0.0)
+        per_user[f"ndcg@{k}"] = _gain_per_user(discounted_gain, best_rank, worst_rank, ties)
+    return per_user

@@ -29,7 +29,6 @@ fitted on all training rows.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -37,7 +36,13 @@ import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from tutorial_lib.evaluation import metrics
-from tutorial_lib.validation import as_label_vector, check_positive_int, require_columns
+from tutorial_lib.validation import (
+    as_label_vector,
+    check_choice,
+    check_int,
+    check_real,
+    require_columns,
+)
 
 __all__ = [
     "PRIOR_STRENGTH_GRID",
@@ -52,22 +57,11 @@ PRIOR_STRENGTH_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 
 
 def _check_key(key) -> str:
-    if key not in GROUP_KEYS:
-        raise ValueError(f"key must be one of {GROUP_KEYS}, got {key!r}.")
-    return key
+    return check_choice(key, "key", GROUP_KEYS)
 
 
 def _check_prior_strength(prior_strength) -> float:
-    if (
-        isinstance(prior_strength, bool)
-        or not isinstance(prior_strength, numbers.Real)
-        or not np.isfinite(prior_strength)
-        or prior_strength < 0
-    ):
-        raise ValueError(
-            f"prior_strength must be a finite number >= 0, got {prior_strength!r}."
-        )
-    return float(prior_strength)
+    return check_real(prior_strength, "prior_strength", min_val=0)
 
 
 def _check_frame(frame, name: str, columns: list[str]) -> pd.DataFrame:
@@ -206,18 +200,15 @@ def out_of_fold_like_rate(
     -------
     numpy.ndarray, shape (n_rows,), float64, in the row order of ``train``.
     """
-    n_folds = check_positive_int(n_folds, "n_folds")
-    if n_folds < 2:
-        raise ValueError(f"n_folds must be at least 2, got {n_folds}.")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer, got {seed!r}.")
+    n_folds = check_int(n_folds, "n_folds", min_val=2)
+    seed = check_int(seed, "seed")
     train = _check_frame(train, "train", [_check_key(key), label_col])
     if len(train) < n_folds:
         raise ValueError(
             f"train has {len(train)} rows, fewer than n_folds={n_folds}."
         )
 
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(seed)
     # Balanced folds: fold_of_row has shape (n_rows,), values 0 .. n_folds - 1.
     fold_of_row = rng.permutation(len(train)) % n_folds
     rates = np.empty(len(train), dtype=np.float64)

@@ -64,7 +64,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from tutorial_lib.config import ProfileConfig
-from tutorial_lib.validation import as_feature_matrix, as_label_vector
+from tutorial_lib.validation import (
+    ArgumentTypeError,
+    as_feature_matrix,
+    as_label_vector,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+)
 
 __all__ = [
     "sigmoid",
@@ -115,7 +123,14 @@ def sigmoid(z):
         ``z`` is above about 36.7; ``sigmoid(-z)`` still holds the small
         complement accurately.
     """
-    z_array = np.asarray(z, dtype=np.float64)
+    z_array = np.asarray(z)
+    # None or "x" would otherwise become NaN or a bare error.
+    if z_array.dtype.kind not in "iuf":
+        raise ArgumentTypeError(
+            "z must be a number or an array of numbers, "
+            f"got {type(z).__name__}."
+        )
+    z_array = z_array.astype(np.float64)
     exp_minus_abs = np.exp(-np.abs(z_array))  # in (0, 1]: never overflows
     probabilities = np.where(
         z_array >= 0,
@@ -151,7 +166,10 @@ def log_odds(probability):
 
 def _as_vector(values, name: str) -> np.ndarray:
     """Return a finite 1-D float64 array, or raise naming ``name``."""
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"{name} must be a 1-D sequence of numbers, got {type(values).__name__}.") from None
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D sequence of numbers, got an array of shape {array.shape}.")
     if not np.all(np.isfinite(array)):
@@ -185,8 +203,7 @@ def logit(coefficients: Sequence[float], features: Sequence[float], intercept: f
             f"coefficients and features must have the same length, got {coefficient_vector.size} "
             f"and {feature_vector.size}."
         )
-    if not np.isfinite(intercept):
-        raise ValueError("intercept must be a finite number.")
+    intercept = check_real(intercept, "intercept")
     return float(intercept + coefficient_vector @ feature_vector)
 
 
@@ -215,9 +232,7 @@ def _check_parameters(w, b, n_features: int):
 
 
 def _check_l2(l2) -> float:
-    if not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
-    return float(l2)
+    return check_real(l2, "l2", min_val=0)
 
 
 def l2_from_C(C: float) -> float:
@@ -226,9 +241,8 @@ def l2_from_C(C: float) -> float:
     scikit-learn minimises ``0.5 ||w||^2 + C · NLL``; this module minimises
     ``NLL + (l2 / 2) ||w||^2``. The first is ``C`` times the second when ``l2 = 1 / C``.
     """
-    if not isinstance(C, numbers.Real) or isinstance(C, bool) or np.isnan(C) or C <= 0:
-        raise ValueError(f"C must be a positive number (np.inf for no penalty), got {C!r}.")
-    return 0.0 if np.isinf(C) else 1.0 / float(C)
+    C = check_real(C, "C", min_val=0, include_boundaries="neither", allow_infinite=True)
+    return 0.0 if np.isinf(C) else 1.0 / C
 
 
 # --------------------------------------------------------------------------------------
@@ -379,8 +393,7 @@ def finite_difference_gradient(f: Callable[[np.ndarray], float], params, eps: fl
     if not callable(f):
         raise TypeError(f"f must be a callable taking a parameter vector, got {type(f).__name__}.")
     point = _as_vector(params, "params")
-    if not isinstance(eps, numbers.Real) or not np.isfinite(eps) or eps <= 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}.")
+    eps = check_real(eps, "eps", min_val=0, include_boundaries="neither")
     estimate = np.empty_like(point)
     for j in range(point.size):
         step = np.zeros_like(point)
@@ -521,20 +534,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     # -- checks ------------------------------------------------------------------------
     def _check_hyperparameters(self) -> tuple[float, int]:
         """Validate the constructor arguments (scikit-learn style: at fit time)."""
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
+        check_choice(self.solver, "solver", SOLVERS)
         l2 = l2_from_C(self.C)
         max_iter = DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
-        if not isinstance(max_iter, numbers.Integral) or isinstance(max_iter, bool) or max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer or None, got {self.max_iter!r}.")
-        if not isinstance(self.tol, numbers.Real) or not np.isfinite(self.tol) or self.tol < 0:
-            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}.")
-        rate = self.learning_rate
-        if not isinstance(rate, numbers.Real) or not np.isfinite(rate) or rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number, got {rate!r}.")
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(f"fit_intercept must be True or False, got {self.fit_intercept!r}.")
-        return l2, int(max_iter)
+        max_iter = check_int(max_iter, "max_iter", min_val=1)
+        check_real(self.tol, "tol", min_val=0)
+        check_real(self.learning_rate, "learning_rate", min_val=0, include_boundaries="neither")
+        check_bool(self.fit_intercept, "fit_intercept")
+        return l2, max_iter
 
     def _check_is_fitted(self) -> None:
         if not hasattr(self, "coef_"):

@@ -7,14 +7,13 @@ L-BFGS, so the tests can show that both reach the same coefficients.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 import scipy.sparse
 import torch
 
 from tutorial_lib.models.logistic import l2_from_C
-from tutorial_lib.validation import as_feature_matrix, as_label_vector
+from tutorial_lib.validation import as_feature_matrix, as_label_vector, check_bool, check_int, check_real
 
 __all__ = ["TorchLogisticRegression", "fit_torch_logistic"]
 
@@ -45,9 +44,9 @@ class TorchLogisticRegression(torch.nn.Module):
 
     def __init__(self, n_features: int, fit_intercept: bool = True, dtype: torch.dtype = torch.float32):
         super().__init__()
-        if not isinstance(n_features, numbers.Integral) or isinstance(n_features, bool) or n_features < 1:
-            raise ValueError(f"n_features must be a positive integer, got {n_features!r}.")
-        self.linear = torch.nn.Linear(int(n_features), 1, bias=bool(fit_intercept), dtype=dtype)
+        n_features = check_int(n_features, "n_features", min_val=1)
+        fit_intercept = check_bool(fit_intercept, "fit_intercept")
+        self.linear = torch.nn.Linear(n_features, 1, bias=fit_intercept, dtype=dtype)
         # Start from zero like the NumPy solvers; the loss is convex, so the start only
         # affects the path, and zeros make the fit independent of the random seed.
         torch.nn.init.zeros_(self.linear.weight)
@@ -132,10 +131,8 @@ def fit_torch_logistic(
     X = as_feature_matrix(X)
     y = as_label_vector(y, X.shape[0])
     l2 = l2_from_C(C)
-    if not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
-    if not isinstance(tol, numbers.Real) or tol <= 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}.")
+    max_iter = check_int(max_iter, "max_iter", min_val=1)  # max_iter=True used to pass here
+    tol = check_real(tol, "tol", min_val=0, include_boundaries="neither")
 
     features = torch.as_tensor(X, dtype=torch.float64)
     labels = torch.as_tensor(y, dtype=torch.float64)

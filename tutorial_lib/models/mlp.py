@@ -12,7 +12,6 @@ numerically stable expression; apply ``torch.sigmoid`` only when probabilities a
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -20,6 +19,7 @@ import torch
 from torch import nn
 
 from tutorial_lib.config import ProfileConfig
+from tutorial_lib.validation import check_int, check_real
 
 __all__ = ["BehaviourMLP", "MLPConfig"]
 
@@ -51,15 +51,12 @@ class BehaviourMLP(nn.Module):
 
     def __init__(self, n_features: int, hidden_sizes: Sequence[int] = (64, 32), dropout: float = 0.2):
         super().__init__()
-        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
-            raise ValueError(f"n_features must be a positive integer, got {n_features!r}.")
+        check_int(n_features, "n_features", min_val=1)
         if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
             raise TypeError(f"hidden_sizes must be a sequence of positive integers, got {hidden_sizes!r}.")
-        for size in hidden_sizes:
-            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-                raise ValueError(f"hidden_sizes must contain positive integers, got {list(hidden_sizes)!r}.")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}.")
+        for position, size in enumerate(hidden_sizes):
+            check_int(size, f"hidden_sizes[{position}]", min_val=1)
+        dropout = check_real(dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
 
         self.n_features = int(n_features)
         self.hidden_sizes = tuple(int(size) for size in hidden_sizes)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tutorial_lib.validation import ArgumentTypeError
+
 
 def cosine_similarity_rows(matrix) -> np.ndarray:
     """Cosine similarity between every pair of rows.
@@ -27,7 +29,10 @@ def cosine_similarity_rows(matrix) -> np.ndarray:
         Shape ``(n_rows, n_rows)``, symmetric. A row of zeros (a user with no ratings) has
         similarity 0 with every row, itself included, instead of a division by zero.
     """
-    values = np.asarray(matrix, dtype=float)
+    try:
+        values = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(f"matrix must be a 2-D array of numbers, got {type(matrix).__name__}.") from None
     if values.ndim != 2:
         raise ValueError(f"matrix must be 2-D (n_rows, n_columns), got shape {values.shape}.")
     if np.isinf(values).any():
