@@ -468,13 +468,15 @@ def test_download_progress_bar_reaches_the_file_size(file_server, monkeypatch):
 
     def recording_progressbar(description):
         bar = make_real_progressbar(description)
-        if bar.disable:  # TQDM_DISABLE=1 (the test scripts set it): a disabled bar counts nothing
+        assert bar is not False, "with TQDM_DISABLE unset a download shows a bar"
+        if bar.disable:  # tqdm read TQDM_DISABLE=1 from the caller's environment at import
             from tqdm import tqdm
 
             bar = tqdm(total=bar.total, desc=description, disable=False, file=io.StringIO())
         made.append(bar)
         return bar
 
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
     make_real_progressbar = downloads._make_progressbar
     monkeypatch.setattr(downloads, "_make_progressbar", recording_progressbar)
     served = shutil.copy(FIXTURES_DIR / "chinese-nlp-corpus" / "waimai_10k.csv", file_server.folder)
@@ -728,3 +730,8 @@ def test_offline_download_gives_one_message_naming_every_file_and_every_way(tmp_
     shown = "".join(traceback.format_exception(error))
     assert "During handling" not in shown and "direct cause" not in shown
     assert len(shown.splitlines()) < 40
+
+
+def test_no_download_bar_when_bars_are_switched_off(monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert downloads._make_progressbar("u.data") is False  # pooch then draws nothing

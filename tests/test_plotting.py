@@ -8,12 +8,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from tutorial_lib.book import plotting  # noqa: E402
+from tutorial_lib.book import fonts, plotting  # noqa: E402
 
 
 def _draw_chinese_title():
     fig, ax = plt.subplots()
-    ax.set_title("评分分布")
+    ax.set_title(fonts.SAMPLE_CHINESE)
     fig.canvas.draw()
     plt.close(fig)
 
@@ -26,22 +26,55 @@ def test_without_a_cjk_font_matplotlib_warns(monkeypatch):
 
 def test_use_chinese_font_removes_the_missing_glyph_warning(monkeypatch):
     monkeypatch.setitem(matplotlib.rcParams, "font.family", ["DejaVu Sans"])
-    family = plotting.use_chinese_font(install=False)
-    assert family in plotting.CJK_FONT_FAMILIES
+    family = fonts.use_chinese_font(install=False)
+    assert family in fonts.CJK_FONT_FAMILIES
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _draw_chinese_title()
 
 
 def test_missing_font_gives_install_instructions(monkeypatch):
-    monkeypatch.setattr(plotting, "find_chinese_font", lambda: None)
+    monkeypatch.setattr(fonts, "find_chinese_font", lambda: None)
     with pytest.raises(RuntimeError, match="fonts-wqy-microhei"):
-        plotting.use_chinese_font(install=False)
+        fonts.use_chinese_font(install=False)
 
 
 def test_font_path_must_exist(tmp_path):
     with pytest.raises(FileNotFoundError, match="font_path"):
-        plotting.use_chinese_font(font_path=tmp_path / "none.ttf")
+        fonts.use_chinese_font(font_path=tmp_path / "none.ttf")
+
+
+def test_chapters_import_the_font_set_up_from_plotting_too():
+    assert plotting.use_chinese_font is fonts.use_chinese_font
+
+
+def test_plotting_does_not_install_anything():
+    # Installing a font is set-up (tutorial_lib.book.fonts), not plotting.
+    source = plotting.__loader__.get_source(plotting.__name__)
+    assert "subprocess" not in source and "apt-get" not in source
+
+
+def test_book_figure_style_sets_sizes_and_svg_glyphs_as_paths(monkeypatch):
+    monkeypatch.setattr(matplotlib, "rcParams", matplotlib.rcParams.copy())
+    plotting.use_book_figure_style()
+    assert matplotlib.rcParams["svg.fonttype"] == "path"
+    assert tuple(matplotlib.rcParams["figure.figsize"])[0] == plotting.COLUMN_WIDTH_INCHES
+    for key in ("font.size", "xtick.labelsize", "ytick.labelsize", "legend.fontsize", "axes.labelsize"):
+        assert matplotlib.rcParams[key] >= plotting.MIN_FONT_SIZE_PT, key
+
+
+def _text_sizes_and_figure_width(fig):
+    fig.canvas.draw()
+    sizes = {text.get_text(): text.get_fontsize() for text in fig.findobj(matplotlib.text.Text) if text.get_text()}
+    return sizes, fig.get_size_inches()[0]
+
+
+def _check_readable_at_column_width(fig):
+    sizes, width = _text_sizes_and_figure_width(fig)
+    assert width <= plotting.COLUMN_WIDTH_INCHES + 1e-9, f"figure is {width} in wide"
+    too_small = {text: size for text, size in sizes.items() if size < plotting.MIN_FONT_SIZE_PT}
+    assert not too_small, f"text smaller than {plotting.MIN_FONT_SIZE_PT} pt: {too_small}"
+    plt.close(fig)
 
 
 def test_interaction_matrix_checks_labels():
@@ -81,13 +114,37 @@ def test_plot_movielens_overview_draws_six_titled_panels():
     fig = plotting.plot_movielens_overview(_tiny_ratings(), max_seq_len=8, item_ids=range(1, 13))
     titles = [ax.get_title() for ax in fig.axes]
     assert len(fig.axes) == 6 and all(titles)
-    assert titles[2] == "Long tail of item popularity"
+    assert titles[2] == "Item popularity: long tail"
     # item_ids adds the two unrated items 11 and 12: the long-tail curve has 12 points.
     assert len(fig.axes[2].lines[0].get_xdata()) == 12
     # The sequence-length panel marks max_seq_len with a vertical line.
     assert list(fig.axes[3].lines[1].get_xdata()) == [8, 8]
     assert fig.get_suptitle() == "MovieLens 100K"
     plt.close(fig)
+
+
+def test_book_figures_are_column_wide_with_body_sized_text(monkeypatch):
+    # Figures shown at column width keep every text at least MIN_FONT_SIZE_PT (12 pt at
+    # 96 px per inch is the body's 16 px).
+    monkeypatch.setattr(matplotlib, "rcParams", matplotlib.rcParams.copy())
+    plotting.use_book_figure_style()
+    plotting.use_chinese_font(install=False)
+    _check_readable_at_column_width(plotting.plot_movielens_overview(_tiny_ratings(), max_seq_len=8))
+    _check_readable_at_column_width(plotting.plot_review_corpora(_tiny_reviews()))
+    fig, ax = plt.subplots()
+    rng = np.random.default_rng(0)
+    plotting.plot_calibration(ax, (rng.random(50) < 0.5).astype(int), {"a": rng.random(50)})
+    _check_readable_at_column_width(fig)
+
+
+def test_readability_check_catches_a_small_legend(monkeypatch):
+    monkeypatch.setattr(matplotlib, "rcParams", matplotlib.rcParams.copy())
+    plotting.use_book_figure_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], label="line")
+    ax.legend(fontsize=8)
+    with pytest.raises(AssertionError, match="smaller than"):
+        _check_readable_at_column_width(fig)
 
 
 def test_plot_movielens_overview_checks_its_arguments():
@@ -98,14 +155,18 @@ def test_plot_movielens_overview_checks_its_arguments():
     plt.close("all")
 
 
-def test_plot_review_corpora_draws_three_titled_panels():
+def _tiny_reviews():
     # Two corpora that share the category "hotel": the second one gets its own bar.
-    reviews = pd.DataFrame({
+    return pd.DataFrame({
         "text": ["good", "bad room", "nice stay", "fast", "slow and cold", "ok"],
         "label": [1, 0, 1, 1, 0, 0],
         "category": ["hotel", "hotel", "hotel", "food", "food", "food"],
         "corpus": ["shop", "shop", "hotels", "shop", "shop", "shop"],
     })
+
+
+def test_plot_review_corpora_draws_three_titled_panels():
+    reviews = _tiny_reviews()
     fig = plotting.plot_review_corpora(reviews)
     assert len(fig.axes) == 3
     assert [ax.get_title() for ax in fig.axes] == [

@@ -155,10 +155,10 @@ def test_read_record_names_the_file(tmp_path):
         ({"metrics": {"auc": 0.7}}, TypeError, r"metrics\['auc'\] must be made with results.metric"),
         ({"metrics": {}}, ValueError, r"metrics must be a non-empty dict"),
         ({"train_seconds": -1.0}, ValueError, r"train_seconds must be >= 0"),
-        ({"predict_seconds": "fast"}, ValueError, r"predict_seconds must be a finite number"),
+        ({"predict_seconds": "fast"}, ValueError, r"predict_seconds must be a real number"),
         ({"config": [1, 2]}, TypeError, r"config must be a ProfileConfig"),
         ({"config": {"array": np.zeros(2)}}, ValueError, r"config must hold only JSON values"),
-        ({"seed": 1.5}, TypeError, r"seed must be an integer or None"),
+        ({"seed": 1.5}, TypeError, r"seed must be an integer"),
         ({"chapter": 3}, results.RecordError, r"field chapter: 3 is not of type 'string'"),
     ],
 )
@@ -172,13 +172,13 @@ def test_metric():
         "value": 0.5, "ci_low": 0.25, "ci_high": 0.75, "higher_is_better": True
     }
     assert results.metric(1.2, higher_is_better=False)["ci_low"] is None
-    with pytest.raises(ValueError, match="value must be a finite number"):
+    with pytest.raises(ValueError, match="value must be a real number, got NaN"):
         results.metric(float("nan"))
     with pytest.raises(ValueError, match="low <= high"):
         results.metric(0.5, ci=(0.6, 0.4))
     with pytest.raises(ValueError, match=r"ci must be a pair"):
         results.metric(0.5, ci=0.1)
-    with pytest.raises(TypeError, match="higher_is_better must be True or False"):
+    with pytest.raises(TypeError, match="higher_is_better must be"):
         results.metric(0.5, higher_is_better="yes")
 
 

@@ -26,8 +26,8 @@ import numpy as np
 import scipy.sparse
 import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
-from tqdm.auto import tqdm
 
+from tutorial_lib.book.progress import progress_bar
 from tutorial_lib.book.runtime import get_seed
 from tutorial_lib.validation import (
     ArgumentTypeError,
@@ -109,14 +109,12 @@ class FeatureLabelDataset(Dataset):
 
 
 def _progress_bar(iterable, description: str, show: bool):
-    """A tqdm bar that disappears when done; none at all when ``show`` is False.
+    """A bar that disappears when done; none when ``show`` is False or ``TQDM_DISABLE`` is set.
 
-    ``disable`` is only passed when hiding, so that the environment variable
-    ``TQDM_DISABLE=1`` (set by the book's build and test scripts: a static page would show a
-    frozen bar) still switches bars off when ``show`` is True.
+    See :func:`tutorial_lib.book.progress.progress_bar`: an executed notebook (the built book)
+    must not keep a frozen widget.
     """
-    options = {} if show else {"disable": True}
-    return tqdm(iterable, desc=description, leave=False, **options)
+    return progress_bar(iterable, description=description, show=show, leave=False)
 
 
 def make_loader(X, y, batch_size: int = 256, shuffle: bool = True, seed: int | None = None) -> DataLoader:

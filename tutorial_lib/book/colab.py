@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# The badge is the book's own copy (no image from another site: the built book works offline
+# and loads nothing from elsewhere); the path is relative to the book's root.
+COLAB_BADGE_IMAGE = "_static/colab-badge.svg"
 SETUP_CELL_TAG = "book-setup"
 # A notebook that needs a GPU says so in its metadata: {"book": {"needs_gpu": true}}. Only
 # those ask Colab for one (metadata "accelerator": "GPU"); the others open on a CPU runtime.
@@ -107,8 +110,9 @@ def colab_url(repository: Repository, notebook_path: str) -> str:
 
 
 def badge_markdown(repository: Repository, notebook_path: str) -> str:
-    """Markdown for the 'Open in Colab' badge of one notebook."""
-    return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({colab_url(repository, notebook_path)})"
+    """Markdown for the 'Open in Colab' badge of one notebook (image path relative to it)."""
+    image = posixpath.relpath(COLAB_BADGE_IMAGE, posixpath.dirname(notebook_path) or ".")
+    return f"[![Open In Colab]({image})]({colab_url(repository, notebook_path)})"
 
 
 def _cell_source(cell: dict) -> str:
@@ -166,7 +170,8 @@ def sync_notebook(path: str | Path, repository: Repository, book_root: str | Pat
         raise ValueError(f"{relative}: the first cell must be a markdown title; add one, then sync.")
 
     # Title line, a blank line, the badge, a blank line, then the rest of the cell.
-    lines = [line for line in _cell_source(cells[0]).splitlines() if COLAB_BADGE_IMAGE not in line]
+    badge_file = posixpath.basename(COLAB_BADGE_IMAGE)
+    lines = [line for line in _cell_source(cells[0]).splitlines() if badge_file not in line]
     title, rest = lines[0], lines[1:]
     while rest and rest[0].strip() == "":
         rest = rest[1:]

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from tutorial_lib.models.logistic import log_odds, logit, sigmoid
+from tutorial_lib.validation import check_int
 
 __all__ = ["wrong_sign_probability", "WorkedExample", "source000_example", "source003_example"]
 
@@ -132,8 +133,7 @@ def source003_example(female_code: int = 0) -> WorkedExample:
     female_code : {0, 1}
         The value the gender feature takes for a woman.
     """
-    if female_code not in (0, 1) or isinstance(female_code, bool):
-        raise ValueError(f"female_code must be 0 or 1, got {female_code!r}.")
+    female_code = check_int(female_code, "female_code", min_val=0, max_val=1)
     return _recompute_example(
         source="003 举例说明",
         intercept=-4.5,

@@ -1,127 +1,71 @@
-"""Plotting helpers shared by the chapters, starting with a font that can draw Chinese.
+"""Plotting helpers shared by the chapters, and the book's figure style.
 
-Matplotlib's default font, DejaVu Sans, has no Chinese characters: a title such as
-"评分分布" comes out as empty boxes, and matplotlib writes a "Glyph ... missing from font"
-warning. The book's build treats that warning as an error, so a figure with boxes cannot be
-published. :func:`use_chinese_font` finds a font with Chinese glyphs (or installs one on
-Colab and Debian-like machines) and puts it behind DejaVu Sans in matplotlib's fallback list:
-Latin letters and digits keep DejaVu's look, Chinese characters come from the CJK font.
+:func:`use_book_figure_style` (called by :func:`tutorial_lib.start_notebook`) sets the one
+style every figure of the book uses: figures as wide as the book's text column, text at
+least as large as the body text at that width, and SVG output in notebooks, where every
+glyph (Chinese included) is embedded as a path, so the figure looks the same in any browser.
+
+Chinese text needs a font with Chinese glyphs: :func:`tutorial_lib.book.fonts.use_chinese_font`
+(also importable from here, where the chapters import it).
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import matplotlib
-from matplotlib import font_manager
 
-# Families known to cover simplified Chinese, best first. Linux packages, then macOS and
-# Windows system fonts, so that a laptop usually works with no install.
-CJK_FONT_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "PingFang SC",
-    "Heiti SC",
-    "Hiragino Sans GB",
-    "Microsoft YaHei",
-    "SimHei",
-    "Arial Unicode MS",
-)
+from tutorial_lib.book.fonts import use_chinese_font
 
-# Debian/Ubuntu package installed when no font is found (Colab runs Ubuntu). It is small
-# (about 5 MB) and covers GB2312 and most of GBK.
-DEBIAN_FONT_PACKAGE = "fonts-wqy-microhei"
-DEBIAN_FONT_GLOBS = ("/usr/share/fonts/truetype/wqy/*.tt[cf]", "/usr/share/fonts/opentype/noto/*CJK*.tt[cf]")
+__all__ = [
+    "COLUMN_WIDTH_INCHES",
+    "FIGURE_STYLE",
+    "MIN_FONT_SIZE_PT",
+    "plot_calibration",
+    "plot_interaction_matrix",
+    "plot_movielens_overview",
+    "plot_review_corpora",
+    "use_book_figure_style",
+    "use_chinese_font",
+]
 
-SAMPLE_CHINESE = "推荐系统用户行为预测"
-
-INSTALL_HELP = (
-    "No font with Chinese characters was found for matplotlib. Install one, then restart the kernel:\n"
-    "  - Debian/Ubuntu/Colab: sudo apt-get install fonts-wqy-microhei (or fonts-noto-cjk)\n"
-    "  - Fedora: sudo dnf install google-noto-sans-cjk-fonts\n"
-    "  - macOS and Windows ship one already (PingFang SC, Microsoft YaHei, SimHei); if matplotlib\n"
-    "    still misses it, delete matplotlib's font cache folder (matplotlib.get_cachedir()).\n"
-    "  - Or pass the path of any .ttf/.otf/.ttc font with Chinese glyphs: use_chinese_font(font_path=...)."
-)
-
-
-def _installed_family_names() -> set[str]:
-    return {entry.name for entry in font_manager.fontManager.ttflist}
-
-
-def _register_font_files(patterns: tuple[str, ...]) -> None:
-    """Tell matplotlib about font files installed after its font cache was built."""
-    for pattern in patterns:
-        for path in sorted(glob.glob(pattern)):
-            font_manager.fontManager.addfont(path)
+# The book's text column at a 1280 px wide window is about 750 CSS px; a figure this wide
+# (6.5 in = 624 px at the browser's 96 px per inch) is shown at its natural size, so 12 pt
+# text in it is 16 px on screen, the body text's size. A wider figure is shrunk to the
+# column and its text with it: tests/built/test_pages_in_browser.py measures that.
+COLUMN_WIDTH_INCHES = 6.5
+MIN_FONT_SIZE_PT = 12
+FIGURE_STYLE = {
+    "figure.figsize": (COLUMN_WIDTH_INCHES, 4.0),
+    "font.size": 13,
+    "axes.titlesize": 14,
+    "axes.labelsize": 13,
+    "xtick.labelsize": MIN_FONT_SIZE_PT,
+    "ytick.labelsize": MIN_FONT_SIZE_PT,
+    "legend.fontsize": MIN_FONT_SIZE_PT,
+    "legend.title_fontsize": 13,
+    "figure.titlesize": 15,
+    "figure.labelsize": 13,
+    # Glyphs as paths: an SVG figure needs no font on the reader's machine.
+    "svg.fonttype": "path",
+}
+INLINE_FIGURE_FORMAT = "svg"
 
 
-def _can_install_debian_package() -> bool:
-    return shutil.which("apt-get") is not None and hasattr(os, "geteuid") and os.geteuid() == 0
+def use_book_figure_style() -> None:
+    """Apply :data:`FIGURE_STYLE` to matplotlib and, in IPython, show figures as SVG.
 
-
-def _install_debian_font() -> None:
-    print(f"Installing {DEBIAN_FONT_PACKAGE} with apt-get for Chinese text in figures ...")
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", DEBIAN_FONT_PACKAGE]):
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def find_chinese_font() -> str | None:
-    """Return the first family of :data:`CJK_FONT_FAMILIES` matplotlib knows, else None."""
-    _register_font_files(DEBIAN_FONT_GLOBS)
-    installed = _installed_family_names()
-    return next((family for family in CJK_FONT_FAMILIES if family in installed), None)
-
-
-def use_chinese_font(font_path: str | Path | None = None, install: bool | None = None) -> str:
-    """Make matplotlib draw Chinese characters, and return the font family used.
-
-    Parameters
-    ----------
-    font_path:
-        A font file to use instead of searching (``.ttf``, ``.otf`` or ``.ttc``).
-    install:
-        Whether to install :data:`DEBIAN_FONT_PACKAGE` with apt-get when no font is found.
-        ``None`` (default) installs only where that is expected to work and to be wanted:
-        on Colab, or when running as root on a machine with apt-get (CI containers).
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``font_path`` does not exist.
-    RuntimeError
-        If no font can be found or installed; the message says how to install one.
+    Call it once per notebook (``tutorial_lib.start_notebook`` does). Outside IPython only
+    the rcParams change.
     """
-    if font_path is not None:
-        font_path = Path(font_path)
-        if not font_path.is_file():
-            raise FileNotFoundError(f"font_path {str(font_path)!r} is not a file.")
-        font_manager.fontManager.addfont(str(font_path))
-        family = font_manager.FontProperties(fname=str(font_path)).get_name()
-    else:
-        family = find_chinese_font()
-        if family is None:
-            on_colab = "google.colab" in sys.modules
-            if install is None:
-                install = on_colab or _can_install_debian_package()
-            if install:
-                _install_debian_font()
-                family = find_chinese_font()
-        if family is None:
-            raise RuntimeError(INSTALL_HELP)
+    matplotlib.rcParams.update(FIGURE_STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-    # DejaVu Sans first keeps Latin text and the minus sign unchanged; matplotlib falls back
-    # to the CJK family glyph by glyph.
-    matplotlib.rcParams["font.family"] = ["DejaVu Sans", family]
-    return family
+    set_matplotlib_formats(INLINE_FIGURE_FORMAT)
 
 
 def plot_interaction_matrix(matrix, user_labels, item_labels, *, title="", ax=None, cmap="Blues", missing_label="·"):
@@ -199,14 +143,14 @@ def plot_calibration(ax, y_true, scores_by_model, *, n_bins: int = 10):
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
     ax.set_xlabel("mean predicted probability (平均预测概率)")
     ax.set_ylabel("observed positive rate (实际正例比例)")
-    ax.legend(fontsize=8)
+    ax.legend()
     return ax
 
 
 def plot_movielens_overview(ratings, *, max_seq_len, item_ids=None, top_item_share=0.10, title="MovieLens 100K"):
     """Draw six panels that describe a rating log, and return the figure.
 
-    Panels, left to right and top to bottom:
+    Panels, in three rows of two, left to right and top to bottom:
 
     1. number of ratings per star value;
     2. ratings per user (histogram, log-scaled x axis);
@@ -237,7 +181,7 @@ def plot_movielens_overview(ratings, *, max_seq_len, item_ids=None, top_item_sha
     Returns
     -------
     matplotlib.figure.Figure
-        Six axes in two rows of three, in the order listed above (``fig.axes``).
+        Six axes in three rows of two, in the order listed above (``fig.axes``).
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -271,43 +215,46 @@ def plot_movielens_overview(ratings, *, max_seq_len, item_ids=None, top_item_sha
     hour_of_rating = pd.to_datetime(ratings["timestamp"], unit="s", utc=True).dt.hour
     ratings_per_hour = hour_of_rating.value_counts().reindex(range(24), fill_value=0)
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), layout="constrained")
+    # Three rows of two at the column width: each panel is half a column wide, and its text
+    # is still body-sized on screen (six panels in one row would shrink it to a third).
+    fig, axes = plt.subplots(3, 2, figsize=(COLUMN_WIDTH_INCHES, 10), layout="constrained")
+    axes = axes.ravel()
 
-    axes[0, 0].bar(star_counts.index, star_counts.to_numpy(), color="tab:blue")
-    axes[0, 0].set(title="Rating distribution", xlabel="stars", ylabel="number of ratings")
+    axes[0].bar(star_counts.index, star_counts.to_numpy(), color="tab:blue")
+    axes[0].set(title="Ratings per star value", xlabel="stars", ylabel="number of ratings")
 
     user_bins = np.geomspace(ratings_per_user.min(), ratings_per_user.max() + 1, 30)
-    axes[0, 1].hist(ratings_per_user, bins=user_bins, color="tab:blue")
-    axes[0, 1].set(title="User activity", xlabel="ratings per user (log scale)", ylabel="number of users", xscale="log")
+    axes[1].hist(ratings_per_user, bins=user_bins, color="tab:blue")
+    axes[1].set(title="User activity", xlabel="ratings per user (log scale)", ylabel="number of users", xscale="log")
     activity_ticks = [tick for tick in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
                       if user_bins[0] <= tick <= user_bins[-1]]
-    axes[0, 1].set_xticks(activity_ticks, [str(tick) for tick in activity_ticks])
-    axes[0, 1].xaxis.set_minor_formatter(NullFormatter())  # no labels on the log axis' minor ticks
+    axes[1].set_xticks(activity_ticks, [str(tick) for tick in activity_ticks])
+    axes[1].xaxis.set_minor_formatter(NullFormatter())  # no labels on the log axis' minor ticks
 
     rank = np.arange(1, n_items + 1)
-    axes[0, 2].plot(rank, ratings_per_item.to_numpy(), color="tab:blue")
-    axes[0, 2].axvspan(1, n_top_items, color="tab:orange", alpha=0.3,
+    axes[2].plot(rank, ratings_per_item.to_numpy(), color="tab:blue")
+    axes[2].axvspan(1, n_top_items, color="tab:orange", alpha=0.3,
                        label=f"top {top_item_share:.0%}: {top_items_share:.0%} of ratings")
-    axes[0, 2].set(title="Long tail of item popularity", xlabel="item rank", ylabel="ratings per item (log scale)",
+    axes[2].set(title="Item popularity: long tail", xlabel="item rank", ylabel="ratings per item (log scale)",
                    yscale="log")
-    axes[0, 2].legend()
+    axes[2].legend()
 
     sorted_lengths = np.sort(ratings_per_user.to_numpy())
-    axes[1, 0].plot(sorted_lengths, np.arange(1, len(sorted_lengths) + 1) / len(sorted_lengths), color="tab:blue")
-    axes[1, 0].axvline(max_seq_len, color="tab:red", linestyle="--", label=f"max_seq_len = {max_seq_len}")
-    axes[1, 0].set(title="Behaviour sequence length", xlabel="ratings in the user's sequence",
+    axes[3].plot(sorted_lengths, np.arange(1, len(sorted_lengths) + 1) / len(sorted_lengths), color="tab:blue")
+    axes[3].axvline(max_seq_len, color="tab:red", linestyle="--", label=f"max_seq_len = {max_seq_len}")
+    axes[3].set(title="Sequence length", xlabel="sequence length (ratings)",
                    ylabel="share of users (cumulative)")
-    axes[1, 0].legend()
+    axes[3].legend()
 
     span_bins = np.geomspace(span_hours.min(), max(span_hours.max(), 2 * span_hours.min()), 30)
-    axes[1, 1].hist(span_hours, bins=span_bins, color="tab:blue")
-    axes[1, 1].axvline(24, color="tab:red", linestyle="--", label="one day")
-    axes[1, 1].set(title="Time from first to last rating", xlabel="hours (log scale)", ylabel="number of users",
+    axes[4].hist(span_hours, bins=span_bins, color="tab:blue")
+    axes[4].axvline(24, color="tab:red", linestyle="--", label="one day")
+    axes[4].set(title="First to last rating", xlabel="hours (log scale)", ylabel="number of users",
                    xscale="log")
-    axes[1, 1].legend()
+    axes[4].legend()
 
-    axes[1, 2].bar(ratings_per_hour.index, ratings_per_hour.to_numpy(), color="tab:blue")
-    axes[1, 2].set(title="Context: hour of the rating", xlabel="hour of day (UTC)", ylabel="number of ratings")
+    axes[5].bar(ratings_per_hour.index, ratings_per_hour.to_numpy(), color="tab:blue")
+    axes[5].set(title="Hour of the rating", xlabel="hour of day (UTC)", ylabel="number of ratings")
 
     fig.suptitle(title)
     return fig
@@ -338,7 +285,7 @@ def plot_review_corpora(reviews):
     Returns
     -------
     matplotlib.figure.Figure
-        Three axes in one row, in the order listed above (``fig.axes``).
+        Three axes, one above the other, in the order listed above (``fig.axes``).
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -358,21 +305,23 @@ def plot_review_corpora(reviews):
     category_by_label = category_by_label.rename(columns={0: "负面 negative", 1: "正面 positive"})
     category_by_label = category_by_label.loc[category_by_label.sum(axis=1).sort_values().index]
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
+    # One panel per row: the category names need the whole column width.
+    fig, axes = plt.subplots(3, 1, figsize=(COLUMN_WIDTH_INCHES, 12), layout="constrained",
+                             height_ratios=(1, 1.6, 1))
 
     # Log-spaced bins rounded to whole characters, so that no bin is narrower than one character.
     length_bins = np.unique(np.round(np.geomspace(1, lengths.max() + 1, 40)))
     for corpus_name, corpus_lengths in lengths.groupby(reviews["corpus"]):
         axes[0].hist(corpus_lengths, bins=length_bins, histtype="step", density=True, linewidth=2, label=corpus_name)
     axes[0].set(title="评论长度 review length", xlabel="characters (log scale)", ylabel="density", xscale="log")
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
 
     category_by_label.plot.barh(stacked=True, ax=axes[1], color=["tab:red", "tab:green"])
     axes[1].set(title="类别与标签 category and label", xlabel="number of reviews", ylabel="")
 
     axes[2].bar(range(len(positive_share)), positive_share.to_numpy(), color="tab:green")
     axes[2].axhline(0.5, color="grey", linestyle="--")
-    axes[2].set_xticks(range(len(positive_share)), positive_share.index, rotation=15, fontsize=8)
+    axes[2].set_xticks(range(len(positive_share)), positive_share.index, rotation=15)
     axes[2].set(title="正面比例 share of positive reviews", ylabel="share", ylim=(0, 1))
 
     return fig

@@ -21,6 +21,7 @@ import random
 
 import numpy as np
 
+from tutorial_lib.validation import check_int
 PROFILE_ENV_VAR = "TUTORIAL_PROFILE"
 SEED_ENV_VAR = "TUTORIAL_SEED"
 DEFAULT_SEED = 2024
@@ -156,9 +157,7 @@ def set_seed(seed: int) -> None:
     an operation without a deterministic version still runs on a GPU). On a CPU the same
     seed gives the same numbers on every run.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}.")
-    seed = int(seed)
+    seed = check_int(seed, "seed")
     random.seed(seed)
     np.random.seed(seed % 2**32)
     try:
@@ -218,6 +217,9 @@ def start_notebook(profile: str | None = None, seed: int | None = None, verbose:
         profile_reason=reason,
     )
     set_seed(context.seed)
+    from tutorial_lib.book.plotting import use_book_figure_style  # imports matplotlib: only here
+
+    use_book_figure_style()
     if verbose:
         print(context.describe())
     return context

@@ -595,12 +595,18 @@ def _download_into_cache(
 
 
 def _make_progressbar(description: str):
-    """A tqdm progress bar (a widget in notebooks, text in a terminal) for pooch to update."""
-    from tqdm.auto import tqdm
+    """A progress bar for pooch to update, or False (no bar) when bars are switched off.
 
+    Made by :func:`tutorial_lib.book.progress.progress_bar`, the package's one place for bars,
+    so that ``TQDM_DISABLE`` keeps widgets out of executed pages.
+    """
+    from tutorial_lib.book.progress import bars_disabled, progress_bar
+
+    if bars_disabled():
+        return False
     # pooch sets the real total from the server's Content-Length, but first tests the bar's
     # truth value, and a tqdm bar is false while its total is 0: start from 1.
-    return tqdm(total=1, unit="B", unit_scale=True, desc=description, leave=True)
+    return progress_bar(total=1, description=description, unit="B", unit_scale=True, leave=True)
 
 
 def fetch_file(

@@ -49,6 +49,7 @@ from tutorial_lib.data.splits import leave_last_out
 from tutorial_lib.evaluation import uncertainty
 from tutorial_lib.evaluation.metrics import ranking_metrics_per_user
 from tutorial_lib.validation import check_positive_int, require_columns
+from tutorial_lib.validation import check_int
 
 __all__ = [
     "MODES",
@@ -187,9 +188,9 @@ def _check_ks(ks) -> list[int]:
     if isinstance(ks, (str, bytes)) or not hasattr(ks, "__iter__"):
         raise ValueError(f"ks must be an int >= 1 or a sequence of them, got {ks!r}.")
     ks = list(ks)
-    if not ks or any(isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 for k in ks):
-        raise ValueError(f"ks must be an int >= 1 or a non-empty sequence of them, got {ks!r}.")
-    return sorted({int(k) for k in ks})
+    if not ks:
+        raise ValueError("ks must be an int >= 1 or a non-empty sequence of them, got an empty sequence.")
+    return sorted({check_int(k, "each entry of ks", min_val=1) for k in ks})
 
 
 def _evaluated_users(split: TopNSplit, target: str, users) -> np.ndarray:

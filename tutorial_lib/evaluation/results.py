@@ -53,7 +53,6 @@ import importlib.metadata
 import importlib.resources
 import json
 import math
-import numbers
 import os
 import platform
 import re
@@ -69,6 +68,7 @@ from typing import Any
 import pandas as pd
 
 from tutorial_lib.config import profile_name
+from tutorial_lib.validation import check_bool, check_int, check_real
 
 __all__ = [
     "RESULTS_DIR_ENV_VAR",
@@ -117,8 +117,7 @@ def metric(value, ci: tuple[float, float] | None = None, higher_is_better: bool 
         False for losses and errors (log loss, RMSE), so tables sort them the right way.
     """
     value = _finite_number(value, "value")
-    if not isinstance(higher_is_better, bool):
-        raise TypeError(f"higher_is_better must be True or False, got {higher_is_better!r}.")
+    check_bool(higher_is_better, "higher_is_better")
     if ci is None:
         return {"value": value, "ci_low": None, "ci_high": None, "higher_is_better": higher_is_better}
     if not isinstance(ci, (tuple, list)) or len(ci) != 2:
@@ -199,9 +198,7 @@ def make_record(
 
 
 def _finite_number(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    return float(value)
+    return check_real(value, name)
 
 
 def _seconds(value, name: str) -> float:
@@ -214,9 +211,7 @@ def _seconds(value, name: str) -> float:
 def _seed(seed) -> int | None:
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an integer or None, got {seed!r}.")
-    return int(seed)  # a NumPy integer would not serialise to JSON
+    return check_int(seed, "seed")  # a Python int: a NumPy integer would not serialise to JSON
 
 
 def _config_dict(config) -> dict[str, Any]:

@@ -24,7 +24,6 @@ same call gives the same interval on every run.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +31,7 @@ import scipy.stats
 
 from tutorial_lib.book.runtime import get_seed
 from tutorial_lib.validation import check_positive_int
+from tutorial_lib.validation import check_int, check_probability
 
 __all__ = [
     "ConfidenceInterval",
@@ -150,17 +150,13 @@ def _as_values(values, name: str, *, min_length: int = 2) -> np.ndarray:
 
 
 def _check_confidence(confidence) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number strictly between 0 and 1 (e.g. 0.95), got {confidence!r}.")
-    return float(confidence)
+    return check_probability(confidence, "confidence", include_boundaries="neither")
 
 
 def _rng(seed) -> np.random.Generator:
     if seed is None:
         seed = get_seed()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}.")
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(check_int(seed, "seed"))
 
 
 def _percentile_interval(estimate: float, resampled: np.ndarray, confidence: float) -> ConfidenceInterval:
