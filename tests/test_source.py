@@ -7,7 +7,7 @@ import inspect
 import pytest
 from IPython.display import Code
 
-from tutorial_lib.book.source import show_source
+from tutorial_lib.book.source import MAX_LINE_LENGTH, show_source
 from tutorial_lib.models import baselines, logistic
 
 
@@ -31,7 +31,7 @@ def test_shown_functions_are_the_package_source_and_fit_the_page(obj):
     assert isinstance(shown, Code)
     assert shown.data.splitlines()[0].startswith("def ")  # dedented, even for a method
     assert inspect.getsource(obj).strip().endswith(shown.data.strip().splitlines()[-1].strip())
-    assert max(len(line) for line in shown.data.splitlines()) <= 80
+    assert max(len(line) for line in shown.data.splitlines()) <= MAX_LINE_LENGTH
     assert 'class="' in shown._repr_html_()  # rendered with syntax highlighting
 
 

@@ -127,7 +127,8 @@ class SmoothedLikeRate:
         )
         per_row = pd.DataFrame({"group": frame[key].to_numpy(), "like": labels})
         grouped = per_row.groupby("group", sort=True)["like"]
-        self.counts_ = pd.DataFrame({"n": grouped.size(), "likes": grouped.sum()})
+        self.counts_ = pd.DataFrame(
+            {"n": grouped.size(), "likes": grouped.sum()})
         self.counts_.index.name = key
         self.global_rate_ = float(labels.mean())
         smoothed = self.counts_["likes"] + m * self.global_rate_
@@ -173,22 +174,23 @@ def out_of_fold_like_rate(
 ) -> np.ndarray:
     """Each training row's like rate, fitted on the *other* folds.
 
-    The rows are dealt into ``n_folds`` random folds (seeded). The rate of a
-    row in fold ``k`` comes from a :class:`SmoothedLikeRate` fitted on the
-    other folds, so no row's own label is part of its feature; a group seen
-    only in fold ``k`` gets the other folds' global rate. The folds are random,
-    not by time: a row's feature may use later *training* rows, never a
-    validation or test row.
+    The rows are dealt into ``n_folds`` random folds (seeded). The rate
+    of a row in fold ``k`` comes from a :class:`SmoothedLikeRate` fitted
+    on the other folds, so no row's own label is part of its feature; a
+    group seen only in fold ``k`` gets the other folds' global rate. The
+    folds are random, not by time: a row's feature may use later
+    *training* rows, never a validation or test row.
 
     Why not leave-one-out? A row's leave-one-out rate is
-    ``(likes - y + m r) / (n - 1 + m)``: within one group, rows with ``y = 1``
-    get a *lower* value than rows with ``y = 0``, so the feature encodes the
-    label backwards and a flexible model can read it off.
+    ``(likes - y + m r) / (n - 1 + m)``: within one group, rows with
+    ``y = 1`` get a *lower* value than rows with ``y = 0``, so the feature
+    encodes the label backwards and a flexible model can read it off.
 
     Parameters
     ----------
     train : pandas.DataFrame
-        The training rows, with ``key`` and ``label_col``; >= ``n_folds`` rows.
+        The training rows, with ``key`` and ``label_col``; at least
+        ``n_folds`` rows.
     key, prior_strength, label_col
         As for :class:`SmoothedLikeRate`.
     n_folds : int, default 5
@@ -209,7 +211,7 @@ def out_of_fold_like_rate(
         )
 
     rng = np.random.default_rng(seed)
-    # Balanced folds: fold_of_row has shape (n_rows,), values 0 .. n_folds - 1.
+    # Balanced folds: fold_of_row, shape (n_rows,), 0 .. n_folds - 1.
     fold_of_row = rng.permutation(len(train)) % n_folds
     rates = np.empty(len(train), dtype=np.float64)
     for fold in range(n_folds):

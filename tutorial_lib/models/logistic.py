@@ -102,13 +102,13 @@ DEFAULT_MAX_ITER = {"newton": 100, "gd": 10_000}
 # The sigmoid and the logit
 # --------------------------------------------------------------------------------------
 def sigmoid(z):
-    """The logistic function ``1 / (1 + exp(-z))``, computed without overflow.
+    """The logistic function ``1 / (1 + exp(-z))``, without overflow.
 
     ``exp(-z)`` overflows for ``z < -709``. Writing the function with
     ``exp(-|z|)``, which is always in (0, 1], avoids that::
 
         z >= 0:  1 / (1 + exp(-|z|))
-        z <  0:  exp(-|z|) / (1 + exp(-|z|))     # the same number, rearranged
+        z <  0:  exp(-|z|) / (1 + exp(-|z|))   # the same, rearranged
 
     Parameters
     ----------
@@ -118,10 +118,10 @@ def sigmoid(z):
     Returns
     -------
     float or numpy.ndarray
-        Probabilities in [0, 1] with the shape of ``z`` (a Python float for a
-        scalar input). In float64, ``sigmoid(z)`` rounds to exactly 1.0 once
-        ``z`` is above about 36.7; ``sigmoid(-z)`` still holds the small
-        complement accurately.
+        Probabilities in [0, 1] with the shape of ``z`` (a Python float
+        for a scalar input). In float64, ``sigmoid(z)`` rounds to exactly
+        1.0 once ``z`` is above about 36.7; ``sigmoid(-z)`` still holds
+        the small complement accurately.
     """
     z_array = np.asarray(z)
     # None or "x" would otherwise become NaN or a bare error.
@@ -255,10 +255,10 @@ def _logits(w: np.ndarray, b: float | None, X) -> np.ndarray:
 
 
 def _loss(w, b, X, y, l2) -> float:
-    """``sum_i [log(1 + exp(z_i)) - y_i z_i] + (l2 / 2) ||w||^2``, z = X w + b.
+    """``sum_i [log(1 + exp(z_i)) - y_i z_i] + (l2 / 2) ||w||^2``.
 
-    ``w``: (n_features,), ``b``: float or None, ``X``: (n_samples, n_features),
-    ``y``: (n_samples,) of 0/1.
+    ``z = X w + b``; ``w``: (n_features,), ``b``: float or None,
+    ``X``: (n_samples, n_features), ``y``: (n_samples,) of 0/1.
     """
     z = _logits(w, b, X)  # (n_samples,)
     # log(1 + exp(z)) - y z is the two-term cross-entropy; logaddexp(0, z)
@@ -288,7 +288,9 @@ def _weighted_gram(X, weights: np.ndarray) -> np.ndarray:
 
 
 def _hessian(w, b, X, y, l2) -> np.ndarray:
-    """``[[X^T S X + l2 I, X^T S 1], [1^T S X, 1^T S 1]]``, S = diag(p (1 - p)).
+    """``[[X^T S X + l2 I, X^T S 1], [1^T S X, 1^T S 1]]``.
+
+    ``S = diag(p (1 - p))``.
 
     Shape (n_features + 1, n_features + 1), rows and columns ``[w, b]``;
     (n_features, n_features) when ``b`` is None.
@@ -408,15 +410,17 @@ def finite_difference_gradient(f: Callable[[np.ndarray], float], params, eps: fl
 def gradient_descent_step(theta, grad, learning_rate):
     """One step downhill: ``theta - learning_rate * grad``.
 
-    ``theta`` and ``grad`` have shape (n_params,); ``grad`` is the gradient of
-    the loss *per example*, so the same rate suits any number of examples.
+    ``theta`` and ``grad`` have shape (n_params,); ``grad`` is the
+    gradient of the loss *per example*, so the same rate suits any number
+    of examples.
     """
     return theta - learning_rate * grad
 
 
 def newton_step(theta, grad, hess, loss):
-    """One damped Newton (IRLS) step: solve ``hess @ step = grad``, then go
-    ``theta - size * step`` with ``size`` halved from 1 until ``loss`` drops.
+    """One damped Newton (IRLS) step: solve ``hess @ step = grad``, then
+    go to ``theta - size * step``, ``size`` halved from 1 until ``loss``
+    drops.
 
     ``theta``, ``grad``: (n_params,); ``hess``: (n_params, n_params);
     ``loss``: a function of ``theta`` returning a float.
@@ -425,10 +429,10 @@ def newton_step(theta, grad, hess, loss):
         step = np.linalg.solve(hess, grad)
     except np.linalg.LinAlgError:
         raise ValueError(
-            "The Hessian is singular, so Newton's method has no unique step: "
-            "some features are collinear (for example one-hot columns that "
-            "add up to the intercept column). Use a finite C, or drop the "
-            "redundant column."
+            "The Hessian is singular, so Newton's method has no unique "
+            "step: some features are collinear (for example one-hot "
+            "columns that add up to the intercept column). Use a finite "
+            "C, or drop the redundant column."
         ) from None
     current_loss = loss(theta)
     size = 1.0
