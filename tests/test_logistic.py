@@ -14,6 +14,7 @@ import sklearn.linear_model
 import sklearn.metrics
 import torch
 
+from agreement import assert_same_outputs
 from tutorial_lib.book import errata
 from tutorial_lib.models import logistic, logistic_torch
 from tutorial_lib.models.logistic import ConvergenceWarning, LogisticRegression, NotFittedError
@@ -317,10 +318,70 @@ def test_torch_module_with_copied_weights_gives_the_same_logits(problem):
     numpy_model = LogisticRegression(C=1.0).fit(X, y)
     torch_model = logistic_torch.TorchLogisticRegression(X.shape[1], dtype=torch.float64)
     torch_model.load_coefficients(numpy_model.coef_, numpy_model.intercept_)
-    with torch.no_grad():
-        logits = torch_model(torch.as_tensor(X, dtype=torch.float64)).numpy()
+    logits = assert_same_outputs(numpy_model.decision_function, torch_model, X, atol=1e-12)
     assert logits.shape == (X.shape[0],)
-    np.testing.assert_allclose(logits, numpy_model.decision_function(X), rtol=1e-12, atol=1e-12)
+
+
+def test_sklearn_model_with_copied_weights_gives_the_same_probabilities(problem):
+    X, y = problem
+    ours = LogisticRegression(C=0.3).fit(X, y)
+    reference = sklearn.linear_model.LogisticRegression().fit(X, y)  # any fit: weights are replaced
+    reference.coef_, reference.intercept_ = ours.coef_.copy(), ours.intercept_.copy()
+    assert_same_outputs(ours.predict_proba, reference.predict_proba, X, atol=1e-12)
+
+
+def test_agreement_helper_fails_on_different_weights(problem):
+    X, y = problem
+    ours = LogisticRegression(C=1.0).fit(X, y)
+    torch_model = logistic_torch.TorchLogisticRegression(X.shape[1], dtype=torch.float64)
+    torch_model.load_coefficients(ours.coef_ * 1.001, ours.intercept_)
+    with pytest.raises(AssertionError):
+        assert_same_outputs(ours.decision_function, torch_model, X, atol=1e-6)
+    with pytest.raises(AssertionError, match="shapes differ"):
+        assert_same_outputs(ours.decision_function, ours.predict_proba, X)
+
+
+# --------------------------------------------------------------------------------------
+# The solver pieces the chapter shows, and the config
+# --------------------------------------------------------------------------------------
+def test_solver_steps_on_a_quadratic():
+    # loss(theta) = 0.5 theta^T A theta - c^T theta: one Newton step lands on A^-1 c.
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    c = np.array([1.0, -1.0])
+
+    def loss(theta):
+        return 0.5 * theta @ A @ theta - c @ theta
+
+    start = np.zeros(2)
+    grad = A @ start - c
+    np.testing.assert_allclose(logistic.newton_step(start, grad, A, loss), np.linalg.solve(A, c))
+    np.testing.assert_allclose(logistic.gradient_descent_step(start, grad, 0.1), start - 0.1 * grad)
+    theta, history, n_iter, converged = logistic.minimise(
+        start, loss, lambda t: A @ t - c, lambda t, g: logistic.gradient_descent_step(t, g, 0.3),
+        tol=1e-10, max_iter=10_000,
+    )
+    assert converged and len(history) == n_iter + 1 and np.all(np.diff(history) <= 1e-15)
+    np.testing.assert_allclose(theta, np.linalg.solve(A, c), atol=1e-9)
+    _, _, n_iter, converged = logistic.minimise(
+        start, loss, lambda t: A @ t - c, lambda t, g: logistic.gradient_descent_step(t, g, 0.3),
+        tol=1e-10, max_iter=3,
+    )
+    assert n_iter == 3 and not converged
+    with pytest.raises(ValueError, match="singular"):
+        logistic.newton_step(start, grad, np.zeros((2, 2)), loss)
+
+
+def test_logistic_config_profiles_and_budget():
+    quick = logistic.LogisticConfig.for_profile("quick")
+    full = logistic.LogisticConfig.for_profile("full")
+    assert quick.max_ratings == 30_000 and full.max_ratings is None
+    assert quick.cost() <= logistic.LogisticConfig.QUICK_COST_LIMIT < full.cost()
+    grid = quick.C_grid()
+    assert grid.shape == (quick.C_grid_points,)
+    np.testing.assert_allclose([grid[0], grid[-1]], [quick.C_min, quick.C_max])
+    assert np.all(np.diff(np.log(grid)) > 0)
+    assert "C_grid_points=5" in quick.describe()
+    assert all(len(line) <= 78 for line in full.describe().splitlines())
 
 
 def test_torch_input_validation(problem):

@@ -7,4 +7,5 @@
 - ``progress``: progress bars that never end up in an executed page.
 - ``checks``: exercises that check themselves (``checks.sigmoid(my_sigmoid)``).
 - ``errata``: the sources' worked examples and wrong formulas, recomputed.
+- ``source``: ``show_source``, the package's own code shown on a page.
 """

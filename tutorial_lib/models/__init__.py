@@ -5,6 +5,7 @@ tested against.
 - ``logistic``: logistic regression from scratch in NumPy (gradient descent, Newton/IRLS).
 - ``logistic_torch``: the same model as a one-layer PyTorch module.
 - ``mlp``: the multilayer-perceptron behaviour predictor.
+- ``baselines``: smoothed per-item and per-user like rates, the baselines to beat.
 - ``popularity``: the popularity baseline of the top-N chapters (training counts).
 
 Only this subpackage and ``tutorial_lib.training`` import PyTorch.

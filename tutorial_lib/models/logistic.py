@@ -52,15 +52,18 @@ saturated for exactly this reason.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import warnings
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.validation import (
     ArgumentTypeError,
     as_feature_matrix,
@@ -81,7 +84,11 @@ __all__ = [
     "gradient",
     "hessian",
     "finite_difference_gradient",
+    "gradient_descent_step",
+    "newton_step",
+    "minimise",
     "LogisticRegression",
+    "LogisticConfig",
     "ConvergenceWarning",
     "NotFittedError",
 ]
@@ -95,13 +102,13 @@ DEFAULT_MAX_ITER = {"newton": 100, "gd": 10_000}
 # The sigmoid and the logit
 # --------------------------------------------------------------------------------------
 def sigmoid(z):
-    """The logistic function ``1 / (1 + exp(-z))``, computed without overflow.
+    """The logistic function ``1 / (1 + exp(-z))``, without overflow.
 
-    ``exp(-z)`` overflows for ``z < -709``. Writing the function with ``exp(-|z|)``, which
-    is always in (0, 1], avoids that::
+    ``exp(-z)`` overflows for ``z < -709``. Writing the function with
+    ``exp(-|z|)``, which is always in (0, 1], avoids that::
 
         z >= 0:  1 / (1 + exp(-|z|))
-        z <  0:  exp(-|z|) / (1 + exp(-|z|))     # the same number, rearranged
+        z <  0:  exp(-|z|) / (1 + exp(-|z|))   # the same, rearranged
 
     Parameters
     ----------
@@ -111,16 +118,25 @@ def sigmoid(z):
     Returns
     -------
     float or numpy.ndarray
-        Probabilities in [0, 1] with the shape of ``z`` (a Python float for a scalar input).
-        In float64, ``sigmoid(z)`` rounds to exactly 1.0 once ``z`` is above about 36.7;
-        ``sigmoid(-z)`` still holds the small complement accurately.
+        Probabilities in [0, 1] with the shape of ``z`` (a Python float
+        for a scalar input). In float64, ``sigmoid(z)`` rounds to exactly
+        1.0 once ``z`` is above about 36.7; ``sigmoid(-z)`` still holds
+        the small complement accurately.
     """
     z_array = np.asarray(z)
-    if z_array.dtype.kind not in "iuf":  # None or "x" would otherwise become NaN or a bare error
-        raise ArgumentTypeError(f"z must be a number or an array of numbers, got {type(z).__name__}.")
+    # None or "x" would otherwise become NaN or a bare error.
+    if z_array.dtype.kind not in "iuf":
+        raise ArgumentTypeError(
+            "z must be a number or an array of numbers, "
+            f"got {type(z).__name__}."
+        )
     z_array = z_array.astype(np.float64)
-    exp_minus_abs = np.exp(-np.abs(z_array))
-    probabilities = np.where(z_array >= 0, 1.0 / (1.0 + exp_minus_abs), exp_minus_abs / (1.0 + exp_minus_abs))
+    exp_minus_abs = np.exp(-np.abs(z_array))  # in (0, 1]: never overflows
+    probabilities = np.where(
+        z_array >= 0,
+        1.0 / (1.0 + exp_minus_abs),
+        exp_minus_abs / (1.0 + exp_minus_abs),
+    )
     if probabilities.ndim == 0:
         return float(probabilities)
     return probabilities
@@ -239,19 +255,29 @@ def _logits(w: np.ndarray, b: float | None, X) -> np.ndarray:
 
 
 def _loss(w, b, X, y, l2) -> float:
-    z = _logits(w, b, X)
-    # log(1 + exp(z)) - y z is the two-term cross-entropy; logaddexp(0, z) = log(1 + exp(z))
-    # without overflow for large z.
+    """``sum_i [log(1 + exp(z_i)) - y_i z_i] + (l2 / 2) ||w||^2``.
+
+    ``z = X w + b``; ``w``: (n_features,), ``b``: float or None,
+    ``X``: (n_samples, n_features), ``y``: (n_samples,) of 0/1.
+    """
+    z = _logits(w, b, X)  # (n_samples,)
+    # log(1 + exp(z)) - y z is the two-term cross-entropy; logaddexp(0, z)
+    # computes log(1 + exp(z)) without overflow for large z.
     per_example = np.logaddexp(0.0, z) - y * z
     return float(per_example.sum() + 0.5 * l2 * (w @ w))
 
 
 def _gradient(w, b, X, y, l2) -> np.ndarray:
+    """``[X^T (p - y) + l2 w, sum(p - y)]``, shape (n_features + 1,).
+
+    Shape (n_features,) when ``b`` is None (no intercept).
+    """
     residuals = sigmoid(_logits(w, b, X)) - y  # p - y, shape (n_samples,)
-    grad_w = np.asarray(X.T @ residuals).ravel() + l2 * w
+    grad_w = np.asarray(X.T @ residuals).ravel() + l2 * w  # (n_features,)
     if b is None:
         return grad_w
-    return np.append(grad_w, residuals.sum())  # the intercept is not penalised
+    # The intercept is not penalised: its entry is sum(p - y) alone.
+    return np.append(grad_w, residuals.sum())
 
 
 def _weighted_gram(X, weights: np.ndarray) -> np.ndarray:
@@ -262,17 +288,24 @@ def _weighted_gram(X, weights: np.ndarray) -> np.ndarray:
 
 
 def _hessian(w, b, X, y, l2) -> np.ndarray:
+    """``[[X^T S X + l2 I, X^T S 1], [1^T S X, 1^T S 1]]``.
+
+    ``S = diag(p (1 - p))``.
+
+    Shape (n_features + 1, n_features + 1), rows and columns ``[w, b]``;
+    (n_features, n_features) when ``b`` is None.
+    """
     z = _logits(w, b, X)
-    # The diagonal of S, p (1 - p), shape (n_samples,). sigmoid(-z) is 1 - p without the
-    # cancellation that 1 - sigmoid(z) suffers when p is close to 1.
+    # The diagonal of S, p (1 - p), shape (n_samples,). sigmoid(-z) is 1 - p
+    # without the cancellation 1 - sigmoid(z) suffers when p is close to 1.
     curvature = sigmoid(z) * sigmoid(-z)
     n_features = w.shape[0]
     h_ww = _weighted_gram(X, curvature) + l2 * np.eye(n_features)
     if b is None:
         return h_ww
-    h_wb = np.asarray(X.T @ curvature).ravel()  # shape (n_features,)
-    h_bb = curvature.sum()
-    return np.block([[h_ww, h_wb[:, None]], [h_wb[None, :], np.array([[h_bb]])]])
+    h_wb = np.asarray(X.T @ curvature).ravel()  # (n_features,)
+    h_bb = np.array([[curvature.sum()]])  # (1, 1)
+    return np.block([[h_ww, h_wb[:, None]], [h_wb[None, :], h_bb]])
 
 
 def _check_problem(w, b, X, y, l2):
@@ -369,6 +402,64 @@ def finite_difference_gradient(f: Callable[[np.ndarray], float], params, eps: fl
         step[j] = eps
         estimate[j] = (float(f(point + step)) - float(f(point - step))) / (2.0 * eps)
     return estimate
+
+
+# --------------------------------------------------------------------------------------
+# The two solvers: one step of each, and the loop they share
+# --------------------------------------------------------------------------------------
+def gradient_descent_step(theta, grad, learning_rate):
+    """One step downhill: ``theta - learning_rate * grad``.
+
+    ``theta`` and ``grad`` have shape (n_params,); ``grad`` is the
+    gradient of the loss *per example*, so the same rate suits any number
+    of examples.
+    """
+    return theta - learning_rate * grad
+
+
+def newton_step(theta, grad, hess, loss):
+    """One damped Newton (IRLS) step: solve ``hess @ step = grad``, then
+    go to ``theta - size * step``, ``size`` halved from 1 until ``loss``
+    drops.
+
+    ``theta``, ``grad``: (n_params,); ``hess``: (n_params, n_params);
+    ``loss``: a function of ``theta`` returning a float.
+    """
+    try:
+        step = np.linalg.solve(hess, grad)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            "The Hessian is singular, so Newton's method has no unique "
+            "step: some features are collinear (for example one-hot "
+            "columns that add up to the intercept column). Use a finite "
+            "C, or drop the redundant column."
+        ) from None
+    current_loss = loss(theta)
+    size = 1.0
+    # The full step is right near the optimum; far from it (or on nearly
+    # separable data) it can overshoot, and halving restores a decrease.
+    while loss(theta - size * step) > current_loss and size > 1e-10:
+        size /= 2.0
+    return theta - size * step
+
+
+def minimise(theta, loss, gradient, take_step, *, tol, max_iter):
+    """Apply ``take_step(theta, grad)`` until every ``|grad| <= tol``.
+
+    ``loss`` and ``gradient`` are functions of ``theta``, shape (n_params,).
+    Returns ``(theta, loss_history, n_iter, converged)``; ``loss_history``
+    holds the loss at the start and after every step.
+    """
+    loss_history = [loss(theta)]
+    grad = gradient(theta)
+    n_iter = 0
+    while np.max(np.abs(grad)) > tol and n_iter < max_iter:
+        theta = take_step(theta, grad)
+        n_iter += 1
+        loss_history.append(loss(theta))
+        grad = gradient(theta)
+    converged = bool(np.max(np.abs(grad)) <= tol)
+    return theta, loss_history, n_iter, converged
 
 
 # --------------------------------------------------------------------------------------
@@ -496,25 +587,28 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             """theta = [w, b] (or just w without an intercept) -> (w, b or None)."""
             return (theta[:-1], theta[-1]) if self.fit_intercept else (theta, None)
 
+        # Per example (divided by n_samples): then tol and learning_rate mean
+        # the same for 100 or 100 000 examples.
         def per_example_loss(theta: np.ndarray) -> float:
             return _loss(*split(theta), X, y, l2) / n_samples
 
+        def per_example_gradient(theta: np.ndarray) -> np.ndarray:
+            return _gradient(*split(theta), X, y, l2) / n_samples
+
+        def take_step(theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
+            if self.solver == "gd":
+                return gradient_descent_step(theta, grad, self.learning_rate)
+            hess = _hessian(*split(theta), X, y, l2) / n_samples
+            return newton_step(theta, grad, hess, per_example_loss)
+
         # Start from w = 0, b = 0: every probability is 0.5 and the loss is log(2).
         theta = np.zeros(n_features + 1 if self.fit_intercept else n_features)
-        loss_history = [per_example_loss(theta)]
-        grad = _gradient(*split(theta), X, y, l2)
-        n_iter = 0
-        # Dividing by n_samples makes tol mean the same for 100 or 100 000 examples.
-        while np.max(np.abs(grad)) / n_samples > self.tol and n_iter < max_iter:
-            if self.solver == "newton":
-                theta = self._newton_step(theta, grad, split, per_example_loss, X, y, l2)
-            else:
-                theta = theta - self.learning_rate * grad / n_samples
-            n_iter += 1
-            loss_history.append(per_example_loss(theta))
-            grad = _gradient(*split(theta), X, y, l2)
+        theta, loss_history, n_iter, converged = minimise(
+            theta, per_example_loss, per_example_gradient, take_step,
+            tol=self.tol, max_iter=max_iter,
+        )
 
-        if np.max(np.abs(grad)) / n_samples > self.tol:
+        if not converged:
             hint = (
                 "increase max_iter, standardise the features or adjust learning_rate"
                 if self.solver == "gd"
@@ -536,25 +630,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.loss_history_ = loss_history
         return self
 
-    @staticmethod
-    def _newton_step(theta, grad, split, per_example_loss, X, y, l2) -> np.ndarray:
-        """One damped Newton (IRLS) step: solve ``H step = grad``, halve until the loss drops."""
-        try:
-            step = np.linalg.solve(_hessian(*split(theta), X, y, l2), grad)
-        except np.linalg.LinAlgError:
-            raise ValueError(
-                "The Hessian is singular, so Newton's method has no unique step: some features "
-                "are collinear (for example one-hot columns that add up to the intercept column). "
-                "Use a finite C, or drop the redundant column."
-            ) from None
-        current_loss = per_example_loss(theta)
-        step_size = 1.0
-        # The full step is right near the optimum; far from it (or on nearly separable data)
-        # it can overshoot, and halving restores a guaranteed decrease.
-        while per_example_loss(theta - step_size * step) > current_loss and step_size > 1e-10:
-            step_size /= 2.0
-        return theta - step_size * step
-
     # -- predicting --------------------------------------------------------------------
     def decision_function(self, X) -> np.ndarray:
         """Logits ``X w + b``, shape (n_samples,)."""
@@ -570,3 +645,47 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Predicted labels 0/1, shape (n_samples,): 1 where the logit is > 0 (P(y=1) > 0.5)."""
         return (self.decision_function(X) > 0).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------
+# Sizes for the chapter's MovieLens experiment
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class LogisticConfig(ProfileConfig):
+    """Sizes of chapter 3's MovieLens experiment; defaults are the full values.
+
+    Attributes
+    ----------
+    max_ratings : int or None
+        Training rows kept (the most recent of the training period); None: all
+        (70 000 on MovieLens 100K). The chapter's MLP trains on the same rows.
+    C_grid_points : int
+        Number of log-spaced values of ``C`` tried between ``C_min`` and ``C_max``.
+    C_min, C_max : float
+        Ends of the grid of ``C`` (inverse penalty strength).
+    n_bootstrap : int
+        Bootstrap resamples of the test users for the confidence intervals.
+    """
+
+    max_ratings: int | None = None
+    C_grid_points: int = 13
+    C_min: float = 1e-3
+    C_max: float = 1e2
+    n_bootstrap: int = 1000
+
+    QUICK: ClassVar[dict] = {"max_ratings": 30_000, "C_grid_points": 5, "n_bootstrap": 200}
+    FULL_ROWS: ClassVar[int] = 100_000  # an upper bound for max_ratings=None
+    TEST_ROWS: ClassVar[int] = 20_000  # the test period of MovieLens 100K
+    QUICK_COST_LIMIT: ClassVar[int] = 30_000 * 5 + 200 * 20_000
+
+    def cost(self) -> int:
+        """Row visits: training rows times Newton fits (one per grid point), plus
+        test rows times bootstrap resamples."""
+        rows = self.FULL_ROWS if self.max_ratings is None else self.max_ratings
+        return rows * self.C_grid_points + self.n_bootstrap * self.TEST_ROWS
+
+    def C_grid(self) -> np.ndarray:
+        """The values of ``C`` to try, shape (C_grid_points,), log-spaced."""
+        return np.logspace(
+            np.log10(self.C_min), np.log10(self.C_max), self.C_grid_points
+        )

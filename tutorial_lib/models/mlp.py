@@ -11,14 +11,17 @@ numerically stable expression; apply ``torch.sigmoid`` only when probabilities a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 from torch import nn
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.validation import check_int, check_real
 
-__all__ = ["BehaviourMLP"]
+__all__ = ["BehaviourMLP", "MLPConfig"]
 
 
 class BehaviourMLP(nn.Module):
@@ -73,3 +76,40 @@ class BehaviourMLP(nn.Module):
             )
         hidden_activations = self.hidden(features)  # (batch, hidden_sizes[-1])
         return self.output(hidden_activations).squeeze(-1)  # (batch, 1) -> (batch,)
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPConfig(ProfileConfig):
+    """Sizes and training settings of :class:`BehaviourMLP`; defaults are the full values.
+
+    Attributes
+    ----------
+    hidden_sizes : tuple of int
+        Width of each hidden layer.
+    dropout : float
+        Dropout probability of the hidden layers.
+    epochs : int
+        Most passes over the training rows (the chapter keeps the best epoch on
+        validation).
+    batch_size : int
+        Rows per mini-batch.
+    learning_rate : float
+        AdamW's learning rate.
+    """
+
+    hidden_sizes: tuple[int, ...] = (128, 64)
+    dropout: float = 0.2
+    epochs: int = 20
+    batch_size: int = 1024
+    learning_rate: float = 1e-3
+
+    QUICK: ClassVar[dict] = {"hidden_sizes": (32, 16), "epochs": 3, "batch_size": 256}
+    QUICK_COST_LIMIT: ClassVar[int] = 3 * (32 + 16)
+
+    def cost(self) -> int:
+        """Work per training row: epochs times the hidden units (a rough count).
+
+        The number of rows is the data config's business (``LogisticConfig.max_ratings``
+        in chapter 3), so it is not counted here.
+        """
+        return self.epochs * sum(self.hidden_sizes)
