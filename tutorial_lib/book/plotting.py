@@ -168,7 +168,7 @@ def plot_movielens_overview(ratings, *, max_seq_len, item_ids=None, top_item_sha
         (stars) and ``timestamp`` (Unix time in seconds), as returned by
         :func:`tutorial_lib.data.datasets.load_movielens_ratings`.
     max_seq_len:
-        The longest behaviour sequence a model reads (``context.profile.max_seq_len``), a
+        The longest behaviour sequence a model reads (``TextPipelineConfig.max_seq_len``), a
         positive int; marked on panel 4.
     item_ids:
         Every item ID of the catalogue, so that items nobody rated count 0 in panel 3.
@@ -192,7 +192,7 @@ def plot_movielens_overview(ratings, *, max_seq_len, item_ids=None, top_item_sha
 
     require_columns(ratings, "ratings", ["user_id", "item_id", "rating", "timestamp"], allow_empty=False)
     if isinstance(max_seq_len, bool) or not isinstance(max_seq_len, (int, np.integer)) or max_seq_len < 1:
-        raise ValueError(f"max_seq_len must be a positive int (context.profile.max_seq_len), got {max_seq_len!r}.")
+        raise ValueError(f"max_seq_len must be a positive int (TextPipelineConfig.max_seq_len), got {max_seq_len!r}.")
     if not 0 < top_item_share <= 1:
         raise ValueError(f"top_item_share must be in (0, 1], got {top_item_share!r}.")
 

@@ -29,60 +29,23 @@ DEFAULT_SEED = 2024
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """The sizes a notebook uses. Every size a chapter needs is read from here.
+    """Which set of sizes a notebook uses: ``"quick"`` or ``"full"``.
+
+    The sizes themselves live with the models and data they size, in config dataclasses built
+    on :class:`tutorial_lib.config.ProfileConfig` (for example
+    ``LogisticConfig.for_profile(context.profile)``): the epochs of BERT and of logistic
+    regression cannot be the same number. A notebook prints the configs it ran.
 
     Attributes
     ----------
     name:
-        ``"quick"`` or ``"full"``.
-    max_ratings:
-        Cap on the number of MovieLens ratings used for training models (``None``: all).
-    max_reviews:
-        Cap on the number of reviews per corpus used for text models (``None``: all).
-    epochs:
-        Passes over the training data for gradient-trained models.
-    batch_size:
-        Examples per mini-batch.
-    hidden_size:
-        Width of hidden layers (MLP units, ``d_model`` of attention models).
-    max_seq_len:
-        Longest token or behaviour sequence fed to sequence models.
-    grid_points:
-        Number of values tried in a hyper-parameter sweep (for example regularisation strength).
+        ``"quick"`` (small sizes for a 2-core CPU) or ``"full"`` (the real sizes, for a GPU).
     """
 
     name: str
-    max_ratings: int | None
-    max_reviews: int | None
-    epochs: int
-    batch_size: int
-    hidden_size: int
-    max_seq_len: int
-    grid_points: int
 
 
-PROFILES: dict[str, Profile] = {
-    "quick": Profile(
-        name="quick",
-        max_ratings=30_000,
-        max_reviews=2_000,
-        epochs=3,
-        batch_size=256,
-        hidden_size=32,
-        max_seq_len=64,
-        grid_points=5,
-    ),
-    "full": Profile(
-        name="full",
-        max_ratings=None,
-        max_reviews=None,
-        epochs=20,
-        batch_size=1024,
-        hidden_size=128,
-        max_seq_len=256,
-        grid_points=13,
-    ),
-}
+PROFILES: dict[str, Profile] = {"quick": Profile(name="quick"), "full": Profile(name="full")}
 
 
 def cuda_available() -> bool:
