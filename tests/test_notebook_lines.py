@@ -157,6 +157,25 @@ def long_code_lines(path: Path, limit: int = MAX_CODE_LINE) -> list[str]:
     return problems
 
 
+# Code shown inside Markdown: a ```python fence, or a MyST {code-cell} block (its fence may be
+# longer than three backticks when it sits inside another directive).
+MARKDOWN_CODE_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|~{3,})[ \t]*(?:python3?|py|\{code-cell\}[^\n]*)[ \t]*\n"
+    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def long_markdown_code_lines(text: str, limit: int = MAX_CODE_LINE) -> list[tuple[int, str]]:
+    """``(width, line)`` for each line of Python code in Markdown ``text`` wider than ``limit``."""
+    problems = []
+    for match in MARKDOWN_CODE_BLOCK.finditer(text):
+        for line in match["body"].splitlines():
+            if display_width(line) > limit:
+                problems.append((display_width(line), line))
+    return problems
+
+
 def too_long_equation_rows(text: str, limit: float = MAX_EQUATION_WIDTH) -> list[tuple[float, str]]:
     """``(estimated width, row)`` for each display-equation row in Markdown ``text`` wider than ``limit``.
 
@@ -201,6 +220,13 @@ def test_display_equations_are_split_into_short_rows(where, source):
     )
 
 
+@pytest.mark.parametrize("where, source", [pytest.param(where, source, id=where) for where, source in _markdown_sources()])
+def test_code_in_markdown_fits_the_column(where, source):
+    problems = long_markdown_code_lines(source)
+    report = [f"{where}: {width} columns > {MAX_CODE_LINE}: {line.strip()[:50]}..." for width, line in problems]
+    assert not report, "code lines in Markdown wider than the text column:\n" + "\n".join(report)
+
+
 # The checks themselves, on made-up input: each must fail on what it is meant to catch.
 def test_long_code_line_is_reported(tmp_path):
     notebook = {"cells": [{"id": "a1", "cell_type": "code", "source": ["x = 1\n", "y = " + "1 + " * 30 + "1\n"]}]}
@@ -232,3 +258,15 @@ def test_equation_checker_splits_rows_and_knows_the_forms():
     split = f"$$\\begin{{aligned}} z &= {half} \\\\ &\\quad + {half} \\end{{aligned}}$$"
     assert too_long_equation_rows(split) == []
     assert too_long_equation_rows("inline $x$ and $$y = 1$$") == []
+
+
+def test_markdown_code_checker_finds_python_fences_and_code_cells():
+    long_line = "x = " + "1 + " * 30 + "1"
+    nested = f"````{{solution}} ex\n```python\n{long_line}\nshort = 1\n```\n````"
+    assert long_markdown_code_lines(nested) == [(display_width(long_line), long_line)]
+    code_cell = f"```{{code-cell}} ipython3\n:tags: [hide-input]\n{long_line}\n```"
+    assert len(long_markdown_code_lines(code_cell)) == 1
+    # Prose, other fences and short code are not reported.
+    assert long_markdown_code_lines(long_line) == []
+    assert long_markdown_code_lines(f"```text\n{long_line}\n```") == []
+    assert long_markdown_code_lines("```python\nprint(1)\n```") == []

@@ -8,4 +8,5 @@
 - ``checks``: exercises that check themselves (``checks.sigmoid(my_sigmoid)``).
 - ``errata``: the sources' worked examples and wrong formulas, recomputed.
 - ``source``: ``show_source``, the package's own code shown on a page.
+- ``display``: ``print_wrapped``, printed lines that fit the book's text column.
 """
