@@ -186,8 +186,9 @@ def out_of_fold_like_rate(
     *training* rows, never a validation or test row.
 
     Why not leave-one-out? A row's leave-one-out rate is
-    ``(likes - y + alpha r) / (ratings - 1 + alpha)``: within one group, rows with
-    ``y = 1`` get a *lower* value than rows with ``y = 0``, so the feature
+    ``(likes - y + alpha r) / (ratings - 1 + alpha)``: within one
+    group, rows with ``y = 1`` get a *lower* value than rows with
+    ``y = 0``, so the feature
     encodes the label backwards and a flexible model can read it off.
 
     Parameters
