@@ -409,3 +409,35 @@ def test_fit_torch_logistic_accepts_read_only_arrays():
         model = logistic_torch.fit_torch_logistic(X, y, C=1.0)
     reference = LogisticRegression(C=1.0, solver="newton", tol=1e-10).fit(np.array(X), np.array(y))
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-5)
+
+
+def test_newton_step_halves_a_step_that_would_raise_the_loss():
+    # Far on the wrong side of the optimum the logits are huge, the curvature
+    # p (1 - p) is almost zero, and the full Newton step flies far past the
+    # minimum: the loss there is higher than where we started.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 1))
+    y = (rng.random(200) < logistic.sigmoid(2.0 * X[:, 0])).astype(float)
+    l2 = 1.0
+
+    def loss(theta):
+        return logistic.negative_log_likelihood(theta[:1], theta[1], X, y, l2=l2)
+
+    far = np.array([-8.0, 0.0])
+    grad = logistic.gradient(far[:1], far[1], X, y, l2=l2)
+    hess = logistic.hessian(far[:1], far[1], X, y, l2=l2)
+    full_step = far - np.linalg.solve(hess, grad)
+    assert loss(full_step) > loss(far)  # the undamped step overshoots
+    damped = logistic.newton_step(far, grad, hess, loss)
+    assert loss(damped) < loss(far)
+    assert not np.allclose(damped, full_step)
+    # From there, damped Newton reaches the minimiser scikit-learn finds.
+    theta, history, _, converged = logistic.minimise(
+        far, loss, lambda t: logistic.gradient(t[:1], t[1], X, y, l2=l2),
+        lambda t, g: logistic.newton_step(
+            t, g, logistic.hessian(t[:1], t[1], X, y, l2=l2), loss),
+        tol=1e-8, max_iter=100,
+    )
+    assert converged and np.all(np.diff(history) <= 1e-12)
+    reference = sklearn.linear_model.LogisticRegression(C=1 / l2, tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(theta, [reference.coef_[0, 0], reference.intercept_[0]], atol=1e-5)

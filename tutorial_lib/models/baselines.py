@@ -2,21 +2,21 @@
 
 The rule
 --------
-For a group ``g`` (one film, or one user) with ``n_g`` training ratings of which ``likes_g``
+For a group ``g`` (one film, or one user) with ``ratings_g`` training ratings of which ``likes_g``
 are likes, and the global training like rate ``r``::
 
-    P(like | g) = (likes_g + m * r) / (n_g + m)
+    P(like | g) = (likes_g + alpha * r) / (ratings_g + alpha)
 
-``m >= 0`` is the *prior strength*: the group's rate is pulled towards the global rate as if
-``m`` extra ratings at the global rate had been seen. A film with two likes in two ratings
-gets ``(2 + m r) / (2 + m)``, not 1; a film with hundreds of ratings keeps nearly its own
+``alpha >= 0`` is the *prior strength*: the group's rate is pulled towards the global rate as if
+``alpha`` extra ratings at the global rate had been seen. A film with two likes in two ratings
+gets ``(2 + alpha r) / (2 + alpha)``, not 1; a film with hundreds of ratings keeps nearly its own
 rate. A group with no training rating gets ``r``. This is the posterior mean of a Beta prior
-with mean ``r`` and ``m`` pseudo-ratings, and what scikit-learn's
-``sklearn.preprocessing.TargetEncoder(smooth=m, target_type="binary")`` computes for a
+with mean ``r`` and ``alpha`` pseudo-ratings, and what scikit-learn's
+``sklearn.preprocessing.TargetEncoder(smooth=alpha, target_type="binary")`` computes for a
 category (the tests check that the two agree).
 
 Everything is counted on the rows given to :meth:`SmoothedLikeRate.fit`, the training rows;
-choose ``m`` on the validation rows (:func:`validation_log_loss_by_prior`).
+choose ``alpha`` on the validation rows (:func:`validation_log_loss_by_prior`).
 
 As a feature
 ------------
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 GROUP_KEYS = ("item_id", "user_id")
-#: Prior strengths ``m`` to try on validation (pseudo-ratings at the global rate).
+#: Prior strengths ``alpha`` to try on validation (pseudo-ratings at the global rate).
 PRIOR_STRENGTH_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 
 
@@ -81,7 +81,8 @@ class SmoothedLikeRate:
         The column that names the group: ``"item_id"`` gives the per-item baseline,
         ``"user_id"`` the per-user one.
     prior_strength : float, default 10.0
-        ``m`` in ``(likes + m * global_rate) / (n + m)``, >= 0. With 0 a group's rate is its
+        ``alpha`` in ``(likes + alpha * global_rate) / (ratings + alpha)``, >= 0.
+        With 0 a group's rate is its
         raw mean, 0 or 1 for a group rated once.
     label_col : str, default "like"
         The 0/1 label column of the frame given to :meth:`fit`.
@@ -91,7 +92,7 @@ class SmoothedLikeRate:
     global_rate_ : float
         The like rate of all training rows.
     counts_ : pandas.DataFrame
-        Indexed by the key, columns ``n`` (training ratings) and ``likes``.
+        Indexed by the key, columns ``ratings`` (training ratings) and ``likes``.
     rates_ : pandas.Series
         The smoothed rate of every group seen in training, indexed by the key.
     """
@@ -120,19 +121,22 @@ class SmoothedLikeRate:
         self
         """
         key = _check_key(self.key)
-        m = _check_prior_strength(self.prior_strength)
+        alpha = _check_prior_strength(self.prior_strength)
         frame = _check_frame(frame, "frame", [key, self.label_col])
         labels = as_label_vector(
-            frame[self.label_col].to_numpy(), name=f"frame[{self.label_col!r}]"
+            frame[self.label_col].to_numpy(),
+            name=f"frame[{self.label_col!r}]",
         )
-        per_row = pd.DataFrame({"group": frame[key].to_numpy(), "like": labels})
+        per_row = pd.DataFrame(
+            {"group": frame[key].to_numpy(), "like": labels})
         grouped = per_row.groupby("group", sort=True)["like"]
         self.counts_ = pd.DataFrame(
-            {"n": grouped.size(), "likes": grouped.sum()})
+            {"ratings": grouped.size(), "likes": grouped.sum()})
         self.counts_.index.name = key
         self.global_rate_ = float(labels.mean())
-        smoothed = self.counts_["likes"] + m * self.global_rate_
-        self.rates_ = (smoothed / (self.counts_["n"] + m)).rename("like_rate")
+        smoothed = self.counts_["likes"] + alpha * self.global_rate_
+        rates = smoothed / (self.counts_["ratings"] + alpha)
+        self.rates_ = rates.rename("like_rate")
         return self
 
     def _check_is_fitted(self) -> None:
@@ -182,8 +186,9 @@ def out_of_fold_like_rate(
     *training* rows, never a validation or test row.
 
     Why not leave-one-out? A row's leave-one-out rate is
-    ``(likes - y + m r) / (n - 1 + m)``: within one group, rows with
-    ``y = 1`` get a *lower* value than rows with ``y = 0``, so the feature
+    ``(likes - y + alpha r) / (ratings - 1 + alpha)``: within one
+    group, rows with ``y = 1`` get a *lower* value than rows with
+    ``y = 0``, so the feature
     encodes the label backwards and a flexible model can read it off.
 
     Parameters

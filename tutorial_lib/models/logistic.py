@@ -361,8 +361,10 @@ def hessian(w, b, X, y, l2: float = 0.0) -> np.ndarray:
     """Hessian of :func:`negative_log_likelihood` in closed form.
 
     With ``S = diag(p (1 - p))``: ``[[X^T S X + l2 I, X^T S 1], [1^T S X, 1^T S 1]]``.
-    It is positive semi-definite (positive definite when ``l2 > 0`` or ``X`` has full column
-    rank), which is why the loss is convex and Newton's method works.
+    It is positive semi-definite, which is why the loss is convex and Newton's method works.
+    It is positive definite when ``l2 > 0``, or when ``X~`` has full column rank, where ``X~``
+    is ``X`` with a column of ones appended for the intercept (``X`` itself when ``b`` is
+    None): then the loss has at most one minimiser.
 
     Returns
     -------
@@ -493,8 +495,14 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         Stop when the largest absolute entry of the gradient of the *per-example* loss
         (the gradient of ``NLL + (1 / (2C)) ||w||^2``, divided by ``n_samples``) is <= tol.
     learning_rate : float, default 1.0
-        Step size for ``solver="gd"`` (ignored by Newton). 1.0 is safe for standardised
-        features; raw, large-valued features need a much smaller one (or, better, scaling).
+        Step size for ``solver="gd"`` (ignored by Newton), on the loss per example.
+        ``L = lambda_max(X~^T X~ / n_samples) / 4 + l2 / n_samples`` bounds the curvature
+        of that loss (``X~``: ``X`` with a column of ones for the intercept;
+        ``lambda_max``: the largest eigenvalue), and any step below ``2 / L`` converges;
+        ``1 / L`` is the safe choice the book uses. So 1.0 is safe only when ``2 / L > 1``,
+        i.e. (ignoring the small ``l2`` term) when ``lambda_max(X~^T X~ / n_samples) < 8``:
+        not for every standardised matrix (many correlated columns make ``lambda_max``
+        large), and never for raw, large-valued features (scale them).
 
     Attributes
     ----------
@@ -580,15 +588,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         X = as_feature_matrix(X)
         y = as_label_vector(y, X.shape[0])
         if np.unique(y).size < 2:
-            raise ValueError("y contains only one class; logistic regression needs both 0s and 1s.")
+            raise ValueError(
+                "y contains only one class; logistic regression needs "
+                "both 0s and 1s."
+            )
         n_samples, n_features = X.shape
+        n_params = n_features + 1 if self.fit_intercept else n_features
 
         def split(theta: np.ndarray):
-            """theta = [w, b] (or just w without an intercept) -> (w, b or None)."""
-            return (theta[:-1], theta[-1]) if self.fit_intercept else (theta, None)
+            """theta = [w, b] (or just w) -> (w, b or None)."""
+            if self.fit_intercept:
+                return theta[:-1], theta[-1]
+            return theta, None
 
-        # Per example (divided by n_samples): then tol and learning_rate mean
-        # the same for 100 or 100 000 examples.
+        # Per example (divided by n_samples): then tol and learning_rate
+        # mean the same for 100 or 100 000 examples.
         def per_example_loss(theta: np.ndarray) -> float:
             return _loss(*split(theta), X, y, l2) / n_samples
 
@@ -597,33 +611,35 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
         def take_step(theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
             if self.solver == "gd":
-                return gradient_descent_step(theta, grad, self.learning_rate)
+                return gradient_descent_step(
+                    theta, grad, self.learning_rate)
             hess = _hessian(*split(theta), X, y, l2) / n_samples
             return newton_step(theta, grad, hess, per_example_loss)
 
-        # Start from w = 0, b = 0: every probability is 0.5 and the loss is log(2).
-        theta = np.zeros(n_features + 1 if self.fit_intercept else n_features)
+        # Start from w = 0, b = 0: every probability is 0.5, loss log(2).
+        theta = np.zeros(n_params)
         theta, loss_history, n_iter, converged = minimise(
             theta, per_example_loss, per_example_gradient, take_step,
             tol=self.tol, max_iter=max_iter,
         )
 
         if not converged:
-            hint = (
-                "increase max_iter, standardise the features or adjust learning_rate"
-                if self.solver == "gd"
-                else "increase max_iter or use a finite C"
-            )
+            if self.solver == "gd":
+                hint = ("increase max_iter, standardise the features "
+                        "or adjust learning_rate")
+            else:
+                hint = "increase max_iter or use a finite C"
             warnings.warn(
-                f"{self.solver!r} solver did not converge in {max_iter} iterations "
-                f"(tol={self.tol}); {hint}.",
+                f"{self.solver!r} solver did not converge in {max_iter} "
+                f"iterations (tol={self.tol}); {hint}.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
 
         weights, intercept = split(theta)
         self.coef_ = weights.reshape(1, -1).copy()
-        self.intercept_ = np.array([0.0 if intercept is None else intercept])
+        b = 0.0 if intercept is None else intercept
+        self.intercept_ = np.array([b])
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = n_features
         self.n_iter_ = n_iter
