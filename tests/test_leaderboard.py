@@ -73,7 +73,8 @@ def test_one_table_per_split_each_with_its_provenance_line(tmp_path):
     assert markdown.count("| Model |") == 2
     assert "Split: split A." in markdown and "Split: split B." in markdown
     commit = results.git_commit()[: leaderboard.COMMIT_CHARACTERS]
-    assert f"`{commit}`" in markdown
+    assert markdown.count("Full-profile records: ") == 2 and f"commit `{commit}`." in markdown
+    assert "Quick-profile records" not in markdown
 
 
 def test_a_gpu_record_names_its_gpu():

@@ -82,15 +82,18 @@ def _cell(text: str) -> str:
 
 
 def _provenance_line(records: list[Mapping[str, Any]]) -> str:
-    """One line under a table: the dataset, the split, the records' dates and commits."""
+    """One line under a table: the dataset, the split, and per profile the dates and commits."""
     first = records[0]
-    dates = sorted({record["date"][:10] for record in records})
-    commits = sorted({record["git_commit"][:COMMIT_CHARACTERS] for record in records})
-    return (
-        f"Dataset: {_cell(first['dataset'])}. Split: {_cell(first['split'])}. "
-        f"Records dated {', '.join(dates)} (UTC), "
-        f"commit{'s' if len(commits) > 1 else ''} {', '.join(f'`{c}`' for c in commits)}."
-    )
+    parts = [f"Dataset: {_cell(first['dataset'])}. Split: {_cell(first['split'])}."]
+    for profile in sorted({record["profile"] for record in records}):
+        group = [record for record in records if record["profile"] == profile]
+        dates = sorted({record["date"][:10] for record in group})
+        commits = sorted({record["git_commit"][:COMMIT_CHARACTERS] for record in group})
+        parts.append(
+            f"{profile.capitalize()}-profile records: {', '.join(dates)} (UTC), "
+            f"commit{'s' if len(commits) > 1 else ''} {', '.join(f'`{c}`' for c in commits)}."
+        )
+    return " ".join(parts)
 
 
 def split_table(records: list[Mapping[str, Any]], metric_name: str, metric_title: str) -> str:
