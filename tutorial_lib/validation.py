@@ -209,6 +209,20 @@ def _as_array(values, name: str) -> np.ndarray:
     return np.asarray(values)
 
 
+def as_vector(values, name: str) -> np.ndarray:
+    """Return ``values`` (list, array, Series, tensor) as a non-empty 1-D NumPy array.
+
+    Shape ``(n_samples,)``; raises naming ``name`` when it has another shape or no entries.
+    The dtype is left as it is: the callers check it.
+    """
+    array = _as_array(values, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {array.shape}.")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty.")
+    return array
+
+
 def check_binary_labels(values, name: str) -> np.ndarray:
     """Return ``values`` as a NumPy array after checking that every entry is 0 or 1.
 
@@ -360,13 +374,7 @@ def as_label_vector(y, n_samples: int | None = None, name: str = "y", *, binary:
     binary:
         When True, every value must be 0 or 1.
     """
-    if hasattr(y, "detach") and hasattr(y, "cpu"):
-        y = y.detach().cpu().numpy()
-    labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {labels.shape}.")
-    if labels.size == 0:
-        raise ValueError(f"{name} is empty.")
+    labels = as_vector(y, name)
     if n_samples is not None and labels.shape[0] != n_samples:
         raise ValueError(f"X and {name} have different lengths: {n_samples} rows in X, {labels.shape[0]} labels.")
     if labels.dtype.kind not in "biuf":
@@ -380,11 +388,7 @@ def as_label_vector(y, n_samples: int | None = None, name: str = "y", *, binary:
 
 def as_score_vector(values, name: str, *, probabilities: bool) -> np.ndarray:
     """Return a 1-D float64 array of finite scores; with ``probabilities``, all in [0, 1]."""
-    array = np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {array.shape}.")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty.")
+    array = as_vector(values, name)
     if array.dtype.kind not in "biuf":
         raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}.")
     array = array.astype(np.float64)

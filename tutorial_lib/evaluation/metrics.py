@@ -43,6 +43,7 @@ from tutorial_lib.validation import (
     as_feature_matrix,
     as_label_vector,
     as_score_vector,
+    as_vector,
     check_binary_labels,
     check_choice,
     check_int,
@@ -641,13 +642,7 @@ AVERAGES = ("binary", "macro", "micro", "weighted")
 
 def _as_class_labels(values, name: str) -> np.ndarray:
     """Return ``values`` as a 1-D array of integer or string class labels, shape ``(n,)``."""
-    if hasattr(values, "detach") and hasattr(values, "cpu"):
-        values = values.detach().cpu().numpy()
-    array = np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,), got shape {array.shape}.")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty.")
+    array = as_vector(values, name)
     if array.dtype.kind == "O" and all(isinstance(value, str) for value in array):
         array = array.astype(str)
     if array.dtype.kind not in "biuU":
