@@ -144,3 +144,13 @@ def test_bad_arguments_are_named():
         NCFConfig(negatives_per_positive=0)
     with pytest.raises(TypeError, match="config"):
         NCFRecommender("gmf", {"epochs": 1})
+
+
+def test_torch_threads_restores_the_setting():
+    before = torch.get_num_threads()
+    with ncf.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="n_threads"):
+        with ncf.torch_threads(0):
+            pass

@@ -39,6 +39,7 @@ from torch import nn
 
 from tutorial_lib.book.runtime import get_device, get_seed
 from tutorial_lib.config import ProfileConfig
+from tutorial_lib.models.ncf import torch_threads
 from tutorial_lib.models.recommender import Recommender
 from tutorial_lib.training import _check_device
 from tutorial_lib.validation import check_int, check_real, require_columns
@@ -250,7 +251,7 @@ class SkipGramModel(nn.Module):
 
 
 def train_skipgram(sequences, n_items: int, config: Item2VecConfig, *, device: str = "cpu",
-                   seed: int | None = None) -> tuple[SkipGramModel, list[float]]:
+                   seed: int | None = None, n_threads: int | None = 1) -> tuple[SkipGramModel, list[float]]:
     """Train skip-gram with negative sampling on item sequences.
 
     At every epoch the sequences are subsampled (if ``config.subsample_threshold``), the
@@ -263,6 +264,8 @@ def train_skipgram(sequences, n_items: int, config: Item2VecConfig, *, device: s
         Item positions in time order, one array per user.
     n_items : int
         Size of the embedding tables.
+    n_threads : int or None, default 1
+        CPU threads for PyTorch (see :func:`tutorial_lib.models.ncf.torch_threads`).
 
     Returns
     -------
@@ -282,6 +285,14 @@ def train_skipgram(sequences, n_items: int, config: Item2VecConfig, *, device: s
     keep = None if config.subsample_threshold is None else keep_probabilities(counts, config.subsample_threshold)
     model = SkipGramModel(n_items, config.embedding_dim).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    with torch_threads(n_threads):
+        epoch_losses = _run_epochs(model, optimizer, sequences, n_items, config, noise, keep, rng, device)
+    model.eval()
+    return model, epoch_losses
+
+
+def _run_epochs(model, optimizer, sequences, n_items, config, noise, keep, rng, device) -> list[float]:
+    """The epochs of :func:`train_skipgram`; returns the mean loss of each."""
     epoch_losses = []
     for _ in range(config.epochs):
         kept = sequences if keep is None else [seq[rng.random(len(seq)) < keep[seq]] for seq in sequences]
@@ -302,8 +313,7 @@ def train_skipgram(sequences, n_items: int, config: Item2VecConfig, *, device: s
             optimizer.step()
             total += loss.item() * len(centres_t[batch])
         epoch_losses.append(total / len(order))
-    model.eval()
-    return model, epoch_losses
+    return epoch_losses
 
 
 # --------------------------------------------------------------------------------------
@@ -358,8 +368,8 @@ class Item2VecRecommender(Recommender):
     """
 
     def __init__(self, config: Item2VecConfig | None = None, *, device: str | None = None,
-                 seed: int | None = None, user_col: str = "user_id", item_col: str = "item_id",
-                 time_col: str = "timestamp"):
+                 seed: int | None = None, n_threads: int | None = 1, user_col: str = "user_id",
+                 item_col: str = "item_id", time_col: str = "timestamp"):
         super().__init__(user_col=user_col, item_col=item_col)
         if config is not None and not isinstance(config, Item2VecConfig):
             raise TypeError(f"config must be an Item2VecConfig, got {type(config).__name__}.")
@@ -367,6 +377,7 @@ class Item2VecRecommender(Recommender):
         self.device = str(_check_device(get_device() if device is None else device))
         self.seed = get_seed() if seed is None else check_int(seed, "seed", min_val=0)
         self.time_col = time_col
+        self.n_threads = None if n_threads is None else check_int(n_threads, "n_threads", min_val=1)
 
     def fit(self, interactions: pd.DataFrame, items=None) -> Item2VecRecommender:
         """Train on the users' time-ordered sequences (see :meth:`Recommender.fit`)."""
@@ -375,7 +386,8 @@ class Item2VecRecommender(Recommender):
         by_user = behaviour_sequences(interactions, self.item_ids_, user_col=self.user_col,
                                       item_col=self.item_col, time_col=self.time_col)
         model, self.loss_history_ = train_skipgram(list(by_user.values()), len(self.item_ids_), self.config,
-                                                   device=self.device, seed=self.seed)
+                                                   device=self.device, seed=self.seed,
+                                                   n_threads=self.n_threads)
         self.item_vectors_ = model.input_embeddings.weight.detach().double().cpu().numpy()
         unit = _unit_rows(self.item_vectors_)
         self._trained_items = self.interactions_.getnnz(axis=0) > 0

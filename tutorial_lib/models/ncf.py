@@ -30,6 +30,7 @@ from one epoch to the next.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from typing import ClassVar
@@ -56,6 +57,7 @@ __all__ = [
     "sample_negatives",
     "training_examples",
     "NCFRecommender",
+    "torch_threads",
 ]
 
 ARCHITECTURES = ("gmf", "mlp", "neumf", "dot")
@@ -214,6 +216,26 @@ def build_model(architecture: str, n_users: int, n_items: int, config: NCFConfig
     return DotProductModel(n_users, n_items, config.embedding_dim)
 
 
+@contextlib.contextmanager
+def torch_threads(n_threads: int | None):
+    """Run the block with PyTorch limited to ``n_threads`` CPU threads (None: unchanged).
+
+    The batches of these embedding models are small, so splitting each operation over
+    several threads costs more than it saves; on a CPU that other programs share, the
+    threads also wait for each other, and one thread can be many times faster.
+    """
+    if n_threads is None:
+        yield
+        return
+    n_threads = check_int(n_threads, "n_threads", min_val=1)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 # --------------------------------------------------------------------------------------
 # Negative sampling
 # --------------------------------------------------------------------------------------
@@ -288,6 +310,9 @@ class NCFRecommender(Recommender):
         ``"cpu"`` or ``"cuda"``; default :func:`tutorial_lib.book.runtime.get_device`.
     seed : int, optional
         Seeds the initial weights, the negatives and the batch order; default the book's seed.
+    n_threads : int or None, default 1
+        CPU threads PyTorch may use while fitting and scoring (see :func:`torch_threads`);
+        None leaves PyTorch's setting alone.
 
     Attributes (after ``fit``)
     --------------------------
@@ -302,9 +327,10 @@ class NCFRecommender(Recommender):
     """
 
     def __init__(self, architecture: str = "neumf", config: NCFConfig | None = None, *,
-                 device: str | None = None, seed: int | None = None,
+                 device: str | None = None, seed: int | None = None, n_threads: int | None = 1,
                  user_col: str = "user_id", item_col: str = "item_id"):
         super().__init__(user_col=user_col, item_col=item_col)
+        self.n_threads = None if n_threads is None else check_int(n_threads, "n_threads", min_val=1)
         self.architecture = check_choice(architecture, "architecture", ARCHITECTURES)
         if config is not None and not isinstance(config, NCFConfig):
             raise TypeError(f"config must be an NCFConfig, got {type(config).__name__}.")
@@ -313,6 +339,10 @@ class NCFRecommender(Recommender):
         self.seed = check_int(get_seed() if seed is None else seed, "seed", min_val=0)
 
     def _fit(self, matrix: scipy.sparse.csr_matrix) -> None:
+        with torch_threads(self.n_threads):
+            self._train(matrix)
+
+    def _train(self, matrix: scipy.sparse.csr_matrix) -> None:
         config = self.config
         rng = np.random.default_rng(self.seed)
         torch.manual_seed(self.seed)
@@ -347,7 +377,7 @@ class NCFRecommender(Recommender):
         items = torch.as_tensor(np.asarray(item_columns, dtype=np.int64), device=self.device)
         # Enough users per block that a block holds about 2**20 pairs.
         users_per_block = max(1, math.ceil(2**20 / max(n_items, 1)))
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             for start in range(0, n_users, users_per_block):
                 block = np.asarray(user_rows[start:start + users_per_block], dtype=np.int64)
                 users = torch.as_tensor(block, device=self.device)
