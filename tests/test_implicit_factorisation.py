@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import torch
 
 from tutorial_lib.models.implicit_factorisation import (
+    _add_at_rows,
     BPRRecommender,
     ImplicitALSRecommender,
     als_loss,
@@ -40,9 +41,18 @@ def test_bpr_gradients_match_torch_autograd():
     positives = np.array([2, 3, 3, 6, 2, 0])
     negatives = np.array([5, 0, 6, 1, 3, 5])
     regularisation = 0.3
-    loss, user_gradient, item_gradient, bias_gradient = bpr_batch_loss_and_gradients(
+    loss, gradients = bpr_batch_loss_and_gradients(
         user_factors, item_factors, item_biases, users, positives, negatives, regularisation
     )
+    # The gradient of the summed loss: each triple's part added up at its rows.
+    user_gradient = np.zeros_like(user_factors)
+    np.add.at(user_gradient, users, gradients["user"])
+    item_gradient = np.zeros_like(item_factors)
+    np.add.at(item_gradient, positives, gradients["positive"])
+    np.add.at(item_gradient, negatives, gradients["negative"])
+    bias_gradient = np.zeros_like(item_biases)
+    np.add.at(bias_gradient, positives, gradients["positive_bias"])
+    np.add.at(bias_gradient, negatives, gradients["negative_bias"])
 
     p = torch.tensor(user_factors, requires_grad=True)
     q = torch.tensor(item_factors, requires_grad=True)
@@ -59,12 +69,23 @@ def test_bpr_gradients_match_torch_autograd():
     np.testing.assert_allclose(bias_gradient, b.grad.numpy(), atol=1e-12)
 
 
+def test_add_at_rows_equals_numpy_add_at():
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, 6, size=40)              # many repeats
+    values = rng.normal(size=(40, 3))
+    expected = rng.normal(size=(6, 3))
+    ours = expected.copy()
+    np.add.at(expected, rows, values)
+    _add_at_rows(ours, rows, values)
+    np.testing.assert_allclose(ours, expected)
+
+
 def test_sampled_negatives_are_never_interactions():
     frame = _two_groups()
     matrix = sp.csr_matrix((np.ones(len(frame)), (frame["user_id"], frame["item_id"])), shape=(40, 20))
-    matrix.sort_indices()
+    keys = np.sort(frame["user_id"].to_numpy() * 20 + frame["item_id"].to_numpy())
     users = np.repeat(np.arange(40), 50)
-    negatives = sample_negative_items(matrix, users, np.random.default_rng(0))
+    negatives = sample_negative_items(keys, 20, users, np.random.default_rng(0))
     assert (matrix[users, negatives].A1 == 0).all()
     assert set(negatives) == set(range(20))          # every item is drawn somewhere
 

@@ -51,6 +51,7 @@ __all__ = [
     "als_loss",
     "als_solve_rows",
     "bpr_batch_loss_and_gradients",
+    "sample_negative_items",
 ]
 
 
@@ -64,7 +65,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 def bpr_batch_loss_and_gradients(user_factors, item_factors, item_biases, users, positives,
                                  negatives, regularisation: float):
-    """The BPR loss of a batch of triples, summed, and its gradients.
+    """The BPR loss of a batch of triples, summed, and its gradient, one row per triple.
 
     Parameters
     ----------
@@ -81,33 +82,53 @@ def bpr_batch_loss_and_gradients(user_factors, item_factors, item_biases, users,
     -------
     loss : float
         :math:`\\sum_t \\ell_{u_t i_t j_t}`.
-    user_gradient : numpy.ndarray, shape (n_users, n_factors)
-    item_gradient : numpy.ndarray, shape (n_items, n_factors)
-    bias_gradient : numpy.ndarray, shape (n_items,)
-        Derivatives of the loss; rows that no triple touches are 0.
+    gradients : dict of numpy.ndarray
+        The derivative of triple ``t``'s loss with respect to the parameters it uses:
+        ``"user"``, ``"positive"``, ``"negative"`` of shape ``(batch, n_factors)`` (by
+        ``p_u``, ``q_i``, ``q_j``) and ``"positive_bias"``, ``"negative_bias"`` of shape
+        ``(batch,)``. The gradient of the summed loss with respect to ``user_factors`` is
+        ``"user"`` added up at the rows ``users`` (``np.add.at``), and so on: a user or
+        item that occurs in several triples collects all of their pulls.
     """
     p = user_factors[users]                              # (batch, n_factors)
     q_pos = item_factors[positives]
     q_neg = item_factors[negatives]
-    x = np.sum(p * (q_pos - q_neg), axis=1) + item_biases[positives] - item_biases[negatives]
-    penalty = (np.sum(p ** 2) + np.sum(q_pos ** 2) + np.sum(q_neg ** 2)
-               + np.sum(item_biases[positives] ** 2) + np.sum(item_biases[negatives] ** 2))
+    b_pos, b_neg = item_biases[positives], item_biases[negatives]   # (batch,)
+    x = np.sum(p * (q_pos - q_neg), axis=1) + b_pos - b_neg
+    penalty = np.sum(p ** 2) + np.sum(q_pos ** 2) + np.sum(q_neg ** 2) + np.sum(b_pos ** 2) + np.sum(b_neg ** 2)
     loss = float(np.sum(np.logaddexp(0.0, -x)) + 0.5 * regularisation * penalty)
     # d(-ln sigma(x))/dx = -sigma(-x): how much each triple still pulls.
-    pull = -_sigmoid(-x)[:, None]                        # (batch, 1)
-    user_gradient = np.zeros_like(user_factors)
-    item_gradient = np.zeros_like(item_factors)
-    bias_gradient = np.zeros_like(item_biases)
-    np.add.at(user_gradient, users, pull * (q_pos - q_neg) + regularisation * p)
-    np.add.at(item_gradient, positives, pull * p + regularisation * q_pos)
-    np.add.at(item_gradient, negatives, -pull * p + regularisation * q_neg)
-    np.add.at(bias_gradient, positives, pull[:, 0] + regularisation * item_biases[positives])
-    np.add.at(bias_gradient, negatives, -pull[:, 0] + regularisation * item_biases[negatives])
-    return loss, user_gradient, item_gradient, bias_gradient
+    pull = -_sigmoid(-x)                                 # (batch,)
+    gradients = {
+        "user": pull[:, None] * (q_pos - q_neg) + regularisation * p,
+        "positive": pull[:, None] * p + regularisation * q_pos,
+        "negative": -pull[:, None] * p + regularisation * q_neg,
+        "positive_bias": pull + regularisation * b_pos,
+        "negative_bias": -pull + regularisation * b_neg,
+    }
+    return loss, gradients
 
 
-def sample_negative_items(matrix: sp.csr_matrix, users: np.ndarray, rng: np.random.Generator,
-                          max_tries: int = 20) -> np.ndarray:
+def _add_at_rows(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``np.add.at(target, rows, values)`` for a C-contiguous 2-D ``target``, in place.
+
+    ``target`` has shape ``(n_rows, width)`` and ``values`` ``(len(rows), width)``; a row
+    that occurs several times in ``rows`` receives every one of its values. The same sum
+    is done on the flattened array, where NumPy's ``add.at`` is several times faster.
+    """
+    width = target.shape[1]
+    flat_positions = (rows[:, None] * width + np.arange(width)).ravel()
+    np.add.at(target.reshape(-1), flat_positions, values.ravel())
+
+
+def _interaction_keys(matrix: sp.csr_matrix) -> np.ndarray:
+    """``row * n_columns + column`` of every stored cell, sorted, shape ``(nnz,)``."""
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    return np.sort(rows * matrix.shape[1] + matrix.indices)
+
+
+def sample_negative_items(interaction_keys: np.ndarray, n_items: int, users: np.ndarray,
+                          rng: np.random.Generator, max_tries: int = 20) -> np.ndarray:
     """One item per user that the user has no interaction with, drawn uniformly.
 
     Draws uniformly from the catalogue and redraws those that hit an interaction of the
@@ -115,22 +136,20 @@ def sample_negative_items(matrix: sp.csr_matrix, users: np.ndarray, rng: np.rand
 
     Parameters
     ----------
-    matrix : scipy.sparse.csr_matrix, shape (n_users, n_items)
-        The interactions; its indices must be sorted within each row.
+    interaction_keys : numpy.ndarray of int64, shape (nnz,)
+        ``user * n_items + item`` of every interaction, sorted.
+    n_items : int
     users : numpy.ndarray of int, shape (batch,)
 
     Returns
     -------
     numpy.ndarray of int64, shape (batch,)
     """
-    n_items = matrix.shape[1]
-    seen_keys = (np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-                 * n_items + matrix.indices)             # sorted: row-major, sorted columns
     negatives = rng.integers(0, n_items, size=len(users))
     for _ in range(max_tries):
         keys = users.astype(np.int64) * n_items + negatives
-        position = np.minimum(np.searchsorted(seen_keys, keys), len(seen_keys) - 1)
-        hit = seen_keys[position] == keys
+        position = np.minimum(np.searchsorted(interaction_keys, keys), len(interaction_keys) - 1)
+        hit = interaction_keys[position] == keys
         if not hit.any():
             break
         negatives[hit] = rng.integers(0, n_items, size=int(hit.sum()))
@@ -144,7 +163,8 @@ class BPRRecommender(Recommender):
     negative item ``j`` uniformly from the items ``u`` has no interaction with
     (:func:`sample_negative_items`), and takes an SGD step on each mini-batch of triples:
     ``θ ← θ − learning_rate · ∇`` of the batch's summed loss
-    (:func:`bpr_batch_loss_and_gradients`). Scores are ``p_u · q_j + b_j``; an item with no
+    (:func:`bpr_batch_loss_and_gradients`), so a step moves only the vectors of the
+    batch's users and items. Scores are ``p_u · q_j + b_j``; an item with no
     training interaction keeps its small random start (its bias only ever moves down,
     when it is drawn as a negative).
 
@@ -197,6 +217,8 @@ class BPRRecommender(Recommender):
         self.item_biases_ = np.zeros(n_items)
         pair_users = np.repeat(np.arange(n_users), np.diff(matrix.indptr))
         pair_items = matrix.indices.astype(np.int64)
+        interaction_keys = _interaction_keys(matrix)
+        step = self.learning_rate
         self.loss_history_ = []
         for _ in range(self.epochs):
             order = rng.permutation(len(pair_users))
@@ -204,14 +226,17 @@ class BPRRecommender(Recommender):
             for start in range(0, len(order), self.batch_size):
                 batch = order[start:start + self.batch_size]
                 users, positives = pair_users[batch], pair_items[batch]
-                negatives = sample_negative_items(matrix, users, rng)
-                loss, user_gradient, item_gradient, bias_gradient = bpr_batch_loss_and_gradients(
+                negatives = sample_negative_items(interaction_keys, n_items, users, rng)
+                loss, gradients = bpr_batch_loss_and_gradients(
                     self.user_factors_, self.item_factors_, self.item_biases_,
                     users, positives, negatives, self.regularisation,
                 )
-                self.user_factors_ -= self.learning_rate * user_gradient
-                self.item_factors_ -= self.learning_rate * item_gradient
-                self.item_biases_ -= self.learning_rate * bias_gradient
+                # theta <- theta - step * gradient, each triple's part added at its rows.
+                _add_at_rows(self.user_factors_, users, -step * gradients["user"])
+                _add_at_rows(self.item_factors_, positives, -step * gradients["positive"])
+                _add_at_rows(self.item_factors_, negatives, -step * gradients["negative"])
+                np.add.at(self.item_biases_, positives, -step * gradients["positive_bias"])
+                np.add.at(self.item_biases_, negatives, -step * gradients["negative_bias"])
                 epoch_loss += loss
             self.loss_history_.append(epoch_loss / len(order))
 
