@@ -194,8 +194,8 @@ class BPRRecommender(Recommender):
         Mean loss per triple of each epoch (on that epoch's sampled triples).
     """
 
-    def __init__(self, n_factors: int = 64, epochs: int = 30, learning_rate: float = 0.05,
-                 regularisation: float = 0.01, batch_size: int = 256, init_std: float = 0.1,
+    def __init__(self, n_factors: int = 64, epochs: int = 40, learning_rate: float = 0.1,
+                 regularisation: float = 0.01, batch_size: int = 1024, init_std: float = 0.1,
                  seed: int | None = None, *, user_col: str = "user_id", item_col: str = "item_id"):
         super().__init__(user_col=user_col, item_col=item_col)
         self.n_factors = check_positive_int(n_factors, "n_factors")
@@ -348,7 +348,7 @@ class ImplicitALSRecommender(Recommender):
         With ``track_loss``: the loss after each half-step, ``2 * iterations`` values.
     """
 
-    def __init__(self, n_factors: int = 64, iterations: int = 15, alpha: float = 10.0,
+    def __init__(self, n_factors: int = 64, iterations: int = 15, alpha: float = 1.0,
                  regularisation: float = 1.0, init_std: float = 0.01, seed: int | None = None,
                  track_loss: bool = False, *, user_col: str = "user_id", item_col: str = "item_id"):
         super().__init__(user_col=user_col, item_col=item_col)
@@ -394,59 +394,60 @@ class ImplicitALSRecommender(Recommender):
 class BPRConfig(ProfileConfig):
     """Settings of :class:`BPRRecommender` in chapter 6; defaults are the full values.
 
+    The learning rate, regularisation and batch size were chosen on the validation
+    targets of MovieLens 100K (HR@10 within its noise for nearby values).
+
     Attributes
     ----------
-    n_factors : int
-        Length of each user and item vector.
+    factor_grid : tuple of int
+        Factor counts tried on the validation targets; the best is the final model.
     epochs : int
         Passes over the training pairs, one sampled negative each.
     learning_rate : float
     regularisation : float
     batch_size : int
-    factor_grid : tuple of int
-        Factor counts tried on the validation targets (the accuracy-against-factors plot).
     """
 
-    n_factors: int = 64
-    epochs: int = 40
-    learning_rate: float = 0.05
-    regularisation: float = 0.01
-    batch_size: int = 256
     factor_grid: tuple[int, ...] = (8, 16, 32, 64, 128)
+    epochs: int = 40
+    learning_rate: float = 0.1
+    regularisation: float = 0.01
+    batch_size: int = 1024
 
-    QUICK: ClassVar[dict] = {"epochs": 10, "factor_grid": (16, 64)}
-    QUICK_COST_LIMIT: ClassVar[int] = 10 * (64 + 16 + 64)
+    QUICK: ClassVar[dict] = {"factor_grid": (16, 64), "epochs": 20}
+    QUICK_COST_LIMIT: ClassVar[int] = 20 * (16 + 64)
 
     def cost(self) -> int:
-        """Epochs times factors, summed over the final model and the grid (per training pair)."""
-        return self.epochs * (self.n_factors + sum(self.factor_grid))
+        """Epochs times factors, summed over the grid (work per training pair)."""
+        return self.epochs * sum(self.factor_grid)
 
 
 @dataclasses.dataclass(frozen=True)
 class ALSConfig(ProfileConfig):
     """Settings of :class:`ImplicitALSRecommender` in chapter 6; defaults are the full values.
 
+    ``alpha`` and ``regularisation`` were chosen on the validation targets of MovieLens
+    100K.
+
     Attributes
     ----------
-    n_factors : int
+    factor_grid : tuple of int
+        Factor counts tried on the validation targets; the best is the final model.
     iterations : int
         Pairs of half-steps.
     alpha : float
         Confidence slope, ``c = 1 + alpha r``.
     regularisation : float
-    factor_grid : tuple of int
-        Factor counts tried on the validation targets.
     """
 
-    n_factors: int = 64
-    iterations: int = 15
-    alpha: float = 10.0
-    regularisation: float = 1.0
     factor_grid: tuple[int, ...] = (8, 16, 32, 64, 128)
+    iterations: int = 15
+    alpha: float = 1.0
+    regularisation: float = 1.0
 
-    QUICK: ClassVar[dict] = {"iterations": 5, "factor_grid": (16, 64)}
-    QUICK_COST_LIMIT: ClassVar[int] = 5 * (64 + 16 + 64)
+    QUICK: ClassVar[dict] = {"factor_grid": (16, 64), "iterations": 8}
+    QUICK_COST_LIMIT: ClassVar[int] = 8 * (16 + 64)
 
     def cost(self) -> int:
-        """Iterations times factors, summed over the final model and the grid (per row solved)."""
-        return self.iterations * (self.n_factors + sum(self.factor_grid))
+        """Iterations times factors, summed over the grid (work per row solved)."""
+        return self.iterations * sum(self.factor_grid)

@@ -28,9 +28,13 @@ the recommenders :class:`ItemKNNRecommender` and :class:`UserKNNRecommender` bui
 
 from __future__ import annotations
 
+import dataclasses
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.models.recommender import Recommender
 from tutorial_lib.validation import ArgumentTypeError, check_choice, check_positive_int, check_real
 
@@ -515,3 +519,29 @@ class UserKNNRecommender(_NeighbourhoodRecommender):
     def _score(self, user_rows: np.ndarray, item_columns: np.ndarray) -> np.ndarray:
         """``S[u] @ X`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``."""
         return _dense(self.similarity_[user_rows] @ self.interactions_[:, item_columns])
+
+
+@dataclasses.dataclass(frozen=True)
+class NeighbourhoodConfig(ProfileConfig):
+    """Settings of chapter 6's item- and user-based recommenders; defaults are the full values.
+
+    Attributes
+    ----------
+    neighbour_grid : tuple of int
+        Neighbourhood sizes tried on the validation targets (for each model).
+    shrinkage_grid : tuple of float
+        Shrinkage values then tried at the chosen size.
+    similarity : str
+        One of :data:`SIMILARITIES`.
+    """
+
+    neighbour_grid: tuple[int, ...] = (10, 25, 50, 100, 200, 400)
+    shrinkage_grid: tuple[float, ...] = (0.0, 5.0, 20.0, 50.0)
+    similarity: str = "cosine"
+
+    QUICK: ClassVar[dict] = {"neighbour_grid": (10, 50, 200), "shrinkage_grid": (0.0, 20.0)}
+    QUICK_COST_LIMIT: ClassVar[int] = 2 * (3 + 2)
+
+    def cost(self) -> int:
+        """Fits: each size and each shrinkage value, for both models."""
+        return 2 * (len(self.neighbour_grid) + len(self.shrinkage_grid))

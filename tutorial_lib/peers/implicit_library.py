@@ -90,7 +90,7 @@ class ImplicitALSPeer(_ImplicitPeer):
         The fitted library model.
     """
 
-    def __init__(self, n_factors: int = 64, iterations: int = 15, alpha: float = 10.0,
+    def __init__(self, n_factors: int = 64, iterations: int = 15, alpha: float = 1.0,
                  regularisation: float = 1.0, use_cg: bool = False, seed: int | None = None,
                  num_threads: int = 0, *, user_col: str = "user_id", item_col: str = "item_id"):
         super().__init__(seed, num_threads, user_col, item_col)
@@ -134,7 +134,7 @@ class ImplicitBPRPeer(_ImplicitPeer):
     model_ : implicit.cpu.bpr.BayesianPersonalizedRanking
     """
 
-    def __init__(self, n_factors: int = 64, epochs: int = 30, learning_rate: float = 0.05,
+    def __init__(self, n_factors: int = 64, epochs: int = 40, learning_rate: float = 0.1,
                  regularisation: float = 0.01, seed: int | None = None, num_threads: int = 0,
                  *, user_col: str = "user_id", item_col: str = "item_id"):
         super().__init__(seed, num_threads, user_col, item_col)
