@@ -37,6 +37,7 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from tutorial_lib.book.runtime import get_seed
 from tutorial_lib.config import ProfileConfig
@@ -370,11 +371,15 @@ class ImplicitALSRecommender(Recommender):
         self.item_factors_ = rng.normal(0.0, self.init_std, size=(matrix.shape[1], self.n_factors))
         self.user_factors_ = np.zeros((matrix.shape[0], self.n_factors))
         self.loss_history_ = []
-        for _ in range(self.iterations):
-            self.user_factors_ = als_solve_rows(by_user, self.item_factors_, self.alpha, self.regularisation)
-            self._record_loss(by_user)
-            self.item_factors_ = als_solve_rows(by_item, self.user_factors_, self.alpha, self.regularisation)
-            self._record_loss(by_user)
+        # Thousands of tiny (n_factors x n_factors) solves: a multithreaded BLAS spends more
+        # time starting and waiting for its threads than computing (50 times slower on a
+        # busy 2-core machine), so the solves run on one BLAS thread.
+        with threadpool_limits(limits=1, user_api="blas"):
+            for _ in range(self.iterations):
+                self.user_factors_ = als_solve_rows(by_user, self.item_factors_, self.alpha, self.regularisation)
+                self._record_loss(by_user)
+                self.item_factors_ = als_solve_rows(by_item, self.user_factors_, self.alpha, self.regularisation)
+                self._record_loss(by_user)
 
     def _record_loss(self, matrix) -> None:
         if self.track_loss:
