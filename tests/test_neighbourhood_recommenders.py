@@ -157,3 +157,19 @@ def test_bad_arguments_are_named():
         column_similarity_top_k(np.ones((2, 2)))
     with pytest.raises(ValueError, match="positive"):
         column_similarity_top_k(sp.csr_matrix(np.array([[1.0, -1.0]])))
+
+
+@pytest.mark.parametrize("n_neighbours", [None, 1, 4])
+def test_dense_and_sparse_selection_agree(monkeypatch, n_neighbours):
+    # Ties included: binary columns give many equal similarities.
+    rng = np.random.default_rng(5)
+    matrix = sp.csr_matrix((rng.random((30, 20)) < 0.2).astype(float))
+    from tutorial_lib.models import neighbourhood
+
+    results = {}
+    for name, share in [("dense", 0.0), ("sparse", 2.0)]:
+        monkeypatch.setattr(neighbourhood, "DENSE_SHARE", share)
+        results[name] = column_similarity_top_k(matrix, n_neighbours=n_neighbours, shrinkage=1.0, block_size=6)
+    np.testing.assert_array_equal(results["dense"].toarray(), results["sparse"].toarray())
+    if n_neighbours is not None:
+        assert (results["dense"].getnnz(axis=1) <= n_neighbours).all()
