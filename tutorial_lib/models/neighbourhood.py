@@ -585,12 +585,12 @@ class NeighbourhoodConfig(ProfileConfig):
         One of :data:`SIMILARITIES`.
     """
 
-    neighbour_grid: tuple[int, ...] = (10, 25, 50, 100, 200, 400)
+    neighbour_grid: tuple[int, ...] = (3, 5, 10, 25, 50, 100, 200, 400)
     shrinkage_grid: tuple[float, ...] = (0.0, 5.0, 20.0, 50.0)
     similarity: str = "cosine"
 
-    QUICK: ClassVar[dict] = {"neighbour_grid": (10, 50, 200), "shrinkage_grid": (0.0, 20.0)}
-    QUICK_COST_LIMIT: ClassVar[int] = 2 * (3 + 2)
+    QUICK: ClassVar[dict] = {"neighbour_grid": (5, 10, 50, 200), "shrinkage_grid": (0.0, 20.0)}
+    QUICK_COST_LIMIT: ClassVar[int] = 2 * (4 + 2)
 
     def cost(self) -> int:
         """Fits: each size and each shrinkage value, for both models."""
