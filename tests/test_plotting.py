@@ -180,3 +180,21 @@ def test_plot_review_corpora_draws_three_titled_panels():
     plt.close(fig)
     with pytest.raises(ValueError, match="reviews is missing"):
         plotting.plot_review_corpora(reviews.drop(columns="corpus"))
+
+
+def test_plot_sampled_vs_full_draws_one_line_per_model_and_checks_values():
+    values = pd.DataFrame(
+        {"popularity": [0.6, 0.3, 0.05], "knn": [0.5, 0.35, 0.08]}, index=["10", "100", "full"]
+    )
+    fig, ax = plt.subplots()
+    plotting.plot_sampled_vs_full(ax, values, metric="HR@10")
+    assert len(ax.lines) == 2
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["10", "100", "full"]
+    # the rank in the last setting, best first
+    assert sorted(text.get_text().strip() for text in ax.texts) == ["1", "2"]
+    assert ax.get_yscale() == "log"
+    with pytest.raises(ValueError, match="values must be finite and > 0"):
+        plotting.plot_sampled_vs_full(ax, values * 0, metric="HR@10")
+    with pytest.raises(ValueError, match="values is empty"):
+        plotting.plot_sampled_vs_full(ax, pd.DataFrame(), metric="HR@10")
+    plt.close(fig)

@@ -23,6 +23,7 @@ __all__ = [
     "plot_interaction_matrix",
     "plot_movielens_overview",
     "plot_review_corpora",
+    "plot_sampled_vs_full",
     "use_book_figure_style",
     "use_chinese_font",
 ]
@@ -325,3 +326,47 @@ def plot_review_corpora(reviews):
     axes[2].set(title="正面比例 share of positive reviews", ylabel="share", ylim=(0, 1))
 
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 4: sampled against full-ranking metrics
+# --------------------------------------------------------------------------------------
+def plot_sampled_vs_full(ax, values, *, metric: str):
+    """One line per model: a top-N metric against the evaluation setting, left to right.
+
+    Parameters
+    ----------
+    ax:
+        Matplotlib axes to draw on.
+    values : pandas.DataFrame, shape (n_settings, n_models)
+        Index: the settings in the order to draw them, as labels (e.g. ``"10"``, ``"100"``
+        sampled negatives, then ``"full"``); columns: the models; values: the metric
+        (> 0, drawn on a log scale because sampled and full values differ by an order of
+        magnitude).
+    metric:
+        The metric's name for the y axis, e.g. ``"HR@10"``.
+
+    Each line ends with the model's rank in the last setting (1 = best), so a reader sees
+    which order the lines arrive in. The settings are equally spaced.
+    """
+    import numpy as np
+
+    if values.empty:
+        raise ValueError("values is empty; pass a frame with settings as rows and models as columns.")
+    numbers = values.to_numpy(dtype=float)
+    if not np.all(np.isfinite(numbers)) or (numbers <= 0).any():
+        raise ValueError("values must be finite and > 0 (the y axis is logarithmic).")
+    positions = np.arange(len(values.index))
+    last_ranks = values.iloc[-1].rank(ascending=False, method="min").astype(int)
+    for model in values.columns:
+        ax.plot(positions, values[model].to_numpy(dtype=float), marker="o", label=model)
+        ax.annotate(
+            f" {last_ranks[model]}", (positions[-1], values[model].iloc[-1]), va="center", fontsize=MIN_FONT_SIZE_PT
+        )
+    ax.set_yscale("log")
+    ax.set_xticks(positions, [str(label) for label in values.index])
+    ax.set_xlim(positions[0] - 0.3, positions[-1] + 0.6)
+    ax.set_xlabel("sampled negatives per user (采样负例数), then full ranking")
+    ax.set_ylabel(f"{metric} (log scale)")
+    ax.legend()
+    return ax

@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse
 
 from tutorial_lib.book.runtime import get_seed
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.data.splits import leave_last_out
 from tutorial_lib.evaluation import uncertainty
 from tutorial_lib.evaluation.metrics import ranking_metrics_per_user
@@ -55,6 +57,7 @@ __all__ = [
     "MODES",
     "SAMPLINGS",
     "TARGETS",
+    "SampledVsFullConfig",
     "TopNSplit",
     "evaluate_top_n",
     "leave_last_out_split",
@@ -471,3 +474,36 @@ def summarise_top_n(
         )
         rows[column] = {"mean": interval.estimate, "low": interval.low, "high": interval.high}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# --------------------------------------------------------------------------------------
+# Sizes of the evaluation chapter's sampled-versus-full comparison
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class SampledVsFullConfig(ProfileConfig):
+    """Sizes of chapter 4's comparison of sampled and full-ranking metrics.
+
+    Attributes
+    ----------
+    n_negatives_grid : tuple of int
+        The numbers of sampled negatives per user to evaluate with, besides full ranking
+        (Krichene and Rendle, KDD 2020, use the same kind of sweep).
+    cutoff : int
+        K of HR@K and NDCG@K.
+    n_bootstrap : int
+        Bootstrap resamples of the users for the confidence intervals.
+    """
+
+    n_negatives_grid: tuple[int, ...] = (10, 20, 50, 100, 200, 500)
+    cutoff: int = 10
+    n_bootstrap: int = 1000
+
+    QUICK: ClassVar[dict] = {"n_bootstrap": 200}
+    N_USERS: ClassVar[int] = 943  # the users of MovieLens 100K
+    N_MODELS: ClassVar[int] = 6  # an upper bound for the models compared
+    QUICK_COST_LIMIT: ClassVar[int] = 943 * 6 * (6 + 1 + 200)
+
+    def cost(self) -> int:
+        """User evaluations: users x models x (settings + bootstrap resamples)."""
+        settings = len(self.n_negatives_grid) + 1  # and full ranking
+        return self.N_USERS * self.N_MODELS * (settings + self.n_bootstrap)
