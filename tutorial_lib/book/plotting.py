@@ -368,5 +368,5 @@ def plot_sampled_vs_full(ax, values, *, metric: str):
     ax.set_xlim(positions[0] - 0.3, positions[-1] + 0.6)
     ax.set_xlabel("sampled negatives per user (采样负例数), then full ranking")
     ax.set_ylabel(f"{metric} (log scale)")
-    ax.legend()
+    ax.legend(loc="lower left")  # the lines fall from the upper left
     return ax
