@@ -332,7 +332,7 @@ def plot_review_corpora(reviews):
 # Chapter 4: sampled against full-ranking metrics
 # --------------------------------------------------------------------------------------
 def plot_sampled_vs_full(ax, values, *, metric: str):
-    """One line per model: a top-N metric against the evaluation setting, left to right.
+    """The order of the models in each evaluation setting: one line per model, rank 1 on top.
 
     Parameters
     ----------
@@ -340,33 +340,31 @@ def plot_sampled_vs_full(ax, values, *, metric: str):
         Matplotlib axes to draw on.
     values : pandas.DataFrame, shape (n_settings, n_models)
         Index: the settings in the order to draw them, as labels (e.g. ``"10"``, ``"100"``
-        sampled negatives, then ``"full"``); columns: the models; values: the metric
-        (> 0, drawn on a log scale because sampled and full values differ by an order of
-        magnitude).
+        sampled negatives, then ``"full"``); columns: the models; values: the metric,
+        higher is better.
     metric:
         The metric's name for the y axis, e.g. ``"HR@10"``.
 
-    Each line ends with the model's rank in the last setting (1 = best), so a reader sees
-    which order the lines arrive in. The settings are equally spaced.
+    In each setting the models are ranked by ``metric`` (1 = best, ties share the best
+    rank); a line that crosses another is a pair of models whose order changes with the
+    setting. The legend sits to the right of the axes, in the order of the last setting.
+    The settings are equally spaced.
     """
     import numpy as np
 
     if values.empty:
         raise ValueError("values is empty; pass a frame with settings as rows and models as columns.")
     numbers = values.to_numpy(dtype=float)
-    if not np.all(np.isfinite(numbers)) or (numbers <= 0).any():
-        raise ValueError("values must be finite and > 0 (the y axis is logarithmic).")
+    if not np.all(np.isfinite(numbers)):
+        raise ValueError("values must be finite numbers.")
+    ranks = values.rank(axis=1, ascending=False, method="min")  # (n_settings, n_models)
     positions = np.arange(len(values.index))
-    last_ranks = values.iloc[-1].rank(ascending=False, method="min").astype(int)
-    for model in values.columns:
-        ax.plot(positions, values[model].to_numpy(dtype=float), marker="o", label=model)
-        ax.annotate(
-            f" {last_ranks[model]}", (positions[-1], values[model].iloc[-1]), va="center", fontsize=MIN_FONT_SIZE_PT
-        )
-    ax.set_yscale("log")
+    for model in ranks.iloc[-1].sort_values(kind="stable").index:
+        ax.plot(positions, ranks[model].to_numpy(), marker="o", linewidth=2, label=model)
     ax.set_xticks(positions, [str(label) for label in values.index])
-    ax.set_xlim(positions[0] - 0.3, positions[-1] + 0.6)
-    ax.set_xlabel("sampled negatives per user (采样负例数), then full ranking")
-    ax.set_ylabel(f"{metric} (log scale)")
-    ax.legend(loc="lower left")  # the lines fall from the upper left
+    ax.set_yticks(np.arange(1, values.shape[1] + 1))
+    ax.set_ylim(values.shape[1] + 0.5, 0.5)  # rank 1 at the top
+    ax.set_xlabel("sampled negatives per user (采样负例数)")
+    ax.set_ylabel(f"rank by {metric} (1 = best)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return ax
