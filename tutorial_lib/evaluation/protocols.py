@@ -61,7 +61,9 @@ __all__ = [
     "TopNSplit",
     "evaluate_top_n",
     "leave_last_out_split",
+    "protocol_config",
     "sample_negatives",
+    "split_name",
     "summarise_top_n",
 ]
 
@@ -474,6 +476,57 @@ def summarise_top_n(
         )
         rows[column] = {"mean": interval.estimate, "low": interval.low, "high": interval.high}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def split_name(per_user: pd.DataFrame) -> str:
+    """The results-record split name of a frame :func:`evaluate_top_n` returned.
+
+    Full ranking: ``"leave-last-out by time, full ranking"``; sampled ranking names the
+    number and kind of negatives, e.g. ``"leave-last-out by time, 100 uniform negatives"``,
+    so that sampled numbers of different settings never share a leaderboard table.
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        The frame :func:`evaluate_top_n` returned (its ``attrs`` hold the settings).
+
+    Returns
+    -------
+    str
+    """
+    settings = _protocol_attrs(per_user)
+    if settings["mode"] == "full":
+        return "leave-last-out by time, full ranking"
+    plural = "" if settings["n_negatives"] == 1 else "s"
+    return f"leave-last-out by time, {settings['n_negatives']} {settings['sampling']} negative{plural}"
+
+
+def protocol_config(per_user: pd.DataFrame) -> dict:
+    """The protocol settings to put in a results record's ``config``.
+
+    ``mode`` and ``ties`` always; ``n_negatives`` and ``sampling`` only in sampled ranking
+    (a full-ranking record has no negatives to count).
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        The frame :func:`evaluate_top_n` returned.
+
+    Returns
+    -------
+    dict
+    """
+    settings = _protocol_attrs(per_user)
+    config = {"mode": settings["mode"], "ties": settings["ties"]}
+    if settings["mode"] == "sampled":
+        config |= {"n_negatives": int(settings["n_negatives"]), "sampling": settings["sampling"]}
+    return config
+
+
+def _protocol_attrs(per_user) -> dict:
+    if not isinstance(per_user, pd.DataFrame) or "mode" not in per_user.attrs:
+        raise ValueError("per_user: expected the frame evaluate_top_n returned (its attrs hold the settings).")
+    return per_user.attrs
 
 
 # --------------------------------------------------------------------------------------
