@@ -19,6 +19,7 @@ __all__ = [
     "source003_example",
     # Chapter 4: evaluation
     "SOURCE000_VALIDATION_RESULTS",
+    "SOURCE001_TEST_RESULTS",
     "SOURCE004_CONFUSION_MATRIX",
     "SOURCE004_CLAIMED_METRICS",
     "implied_precision",
@@ -161,6 +162,9 @@ def source003_example(female_code: int = 0) -> WorkedExample:
 # --------------------------------------------------------------------------------------
 #: What source 000 §5.4.1 prints for its validation set (accuracy, weighted recall, F1).
 SOURCE000_VALIDATION_RESULTS = {"accuracy": 0.8575, "recall": 0.8125, "f1": 0.8281}
+
+#: What source 001 §5.3 prints for its test set (accuracy, binary recall, F1).
+SOURCE001_TEST_RESULTS = {"accuracy": 0.8533, "recall": 0.8667, "f1": 0.8600}
 
 #: Source 004 §3.6.2's confusion matrix: rows the actual class (A, B), columns the
 #: predicted class (A, B).

@@ -331,7 +331,7 @@ def plot_review_corpora(reviews):
 # --------------------------------------------------------------------------------------
 # Chapter 4: sampled against full-ranking metrics
 # --------------------------------------------------------------------------------------
-def plot_sampled_vs_full(ax, values, *, metric: str):
+def plot_sampled_vs_full(ax, values, *, metric: str, within_noise=None):
     """The order of the models in each evaluation setting: one line per model, rank 1 on top.
 
     Parameters
@@ -344,6 +344,11 @@ def plot_sampled_vs_full(ax, values, *, metric: str):
         higher is better.
     metric:
         The metric's name for the y axis, e.g. ``"HR@10"``.
+    within_noise : dict, optional
+        Setting label -> list of ``(model_a, model_b)`` pairs whose difference is within
+        noise in that setting (e.g. a paired interval containing 0). Each pair is drawn as
+        a grey band joining the two models' ranks at that setting, so that a crossing
+        inside a band reads as a tie, not as a change of order.
 
     In each setting the models are ranked by ``metric`` (1 = best, ties share the best
     rank); a line that crosses another is a pair of models whose order changes with the
@@ -351,6 +356,7 @@ def plot_sampled_vs_full(ax, values, *, metric: str):
     The settings are equally spaced.
     """
     import numpy as np
+    from matplotlib.patches import Patch
 
     if values.empty:
         raise ValueError("values is empty; pass a frame with settings as rows and models as columns.")
@@ -361,10 +367,25 @@ def plot_sampled_vs_full(ax, values, *, metric: str):
     positions = np.arange(len(values.index))
     for model in ranks.iloc[-1].sort_values(kind="stable").index:
         ax.plot(positions, ranks[model].to_numpy(), marker="o", linewidth=2, label=model)
+    handles, labels = ax.get_legend_handles_labels()
+    if within_noise:
+        band = {"color": "0.8", "alpha": 0.7, "zorder": 0, "linewidth": 0}
+        for setting, pairs in within_noise.items():
+            if setting not in values.index:
+                raise ValueError(f"within_noise: setting {setting!r} is not a row of values.")
+            x = positions[list(values.index).index(setting)]
+            for pair in pairs:
+                unknown = [model for model in pair if model not in values.columns]
+                if unknown:
+                    raise ValueError(f"within_noise: model {unknown[0]!r} is not a column of values.")
+                low, high = sorted(ranks.loc[setting, list(pair)])
+                ax.fill_between([x - 0.2, x + 0.2], low - 0.25, high + 0.25, **band)
+        handles.append(Patch(facecolor=band["color"], alpha=band["alpha"]))
+        labels.append("within noise (组内无显著差异)")
     ax.set_xticks(positions, [str(label) for label in values.index])
     ax.set_yticks(np.arange(1, values.shape[1] + 1))
     ax.set_ylim(values.shape[1] + 0.5, 0.5)  # rank 1 at the top
     ax.set_xlabel("sampled negatives per user (采样负例数)")
     ax.set_ylabel(f"rank by {metric} (1 = best)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return ax
