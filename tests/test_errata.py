@@ -48,3 +48,12 @@ def test_source004_table_cannot_come_from_its_matrix():
     assert (b["precision"], b["recall"]) == pytest.approx((0.6, 0.75))
     claimed = errata.SOURCE004_CLAIMED_METRICS
     assert all(abs(m[name] - claimed[name]) > 0.04 for m in (a, b) for name in ("accuracy", "recall"))
+
+
+def test_source001_f1_is_the_harmonic_mean_of_accuracy_and_recall():
+    # 2 * 0.8533 * 0.8667 / (0.8533 + 0.8667) = 0.859948: the printed 0.8600 within rounding;
+    # the precision the printed F1 implies, 0.86 * 0.8667 / (2 * 0.8667 - 0.86) = 0.853403.
+    printed = errata.SOURCE001_TEST_RESULTS
+    accuracy, recall, f1 = printed["accuracy"], printed["recall"], printed["f1"]
+    assert 2 * accuracy * recall / (accuracy + recall) == pytest.approx(0.859948, abs=1e-6)
+    assert errata.implied_precision(f1, recall) == pytest.approx(0.853403, abs=1e-6)

@@ -352,7 +352,7 @@ def plot_sampled_vs_full(ax, values, *, metric: str, within_noise=None):
 
     In each setting the models are ranked by ``metric`` (1 = best, ties share the best
     rank); a line that crosses another is a pair of models whose order changes with the
-    setting. The legend sits to the right of the axes, in the order of the last setting.
+    setting. The legend sits below the axes, in the order of the last setting.
     The settings are equally spaced.
     """
     import numpy as np
@@ -381,11 +381,12 @@ def plot_sampled_vs_full(ax, values, *, metric: str, within_noise=None):
                 low, high = sorted(ranks.loc[setting, list(pair)])
                 ax.fill_between([x - 0.2, x + 0.2], low - 0.25, high + 0.25, **band)
         handles.append(Patch(facecolor=band["color"], alpha=band["alpha"]))
-        labels.append("within noise (组内无显著差异)")
+        labels.append("within noise (无显著差异)")
     ax.set_xticks(positions, [str(label) for label in values.index])
     ax.set_yticks(np.arange(1, values.shape[1] + 1))
     ax.set_ylim(values.shape[1] + 0.5, 0.5)  # rank 1 at the top
     ax.set_xlabel("sampled negatives per user (采样负例数)")
     ax.set_ylabel(f"rank by {metric} (1 = best)")
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    # Below the axes, so that the axes (and the title) keep the figure's full width.
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, frameon=False)
     return ax
