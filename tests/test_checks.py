@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import f1_score, ndcg_score, roc_auc_score
 
 from tutorial_lib.book import checks
 from tutorial_lib.data import tfidf
@@ -22,6 +23,12 @@ REFERENCES = {
     "tfidf_by_hand": lambda counts: tfidf.tfidf_from_counts(
         counts, tfidf.smoothed_idf((np.asarray(counts) > 0).sum(axis=0), n_documents=len(counts))
     ).toarray(),
+    # Chapter 4: scikit-learn's versions
+    "f1_from_confusion_matrix": lambda matrix: f1_score(
+        np.repeat([0, 0, 1, 1], np.ravel(matrix)), np.repeat([0, 1, 0, 1], np.ravel(matrix)), zero_division=0.0
+    ),
+    "auc_by_pair_counting": roc_auc_score,
+    "ndcg_at_k_by_hand": lambda relevance, scores, k: ndcg_score([relevance], [scores], k=k),
     "bpr_triple_gradient": lambda p_u, q_i, q_j, regularisation: bpr_gradient_by_hand(
         p_u, q_i, q_j, regularisation
     ),
@@ -173,6 +180,42 @@ def tfidf_binary_counts(counts):
     return REFERENCES["tfidf_by_hand"]((np.asarray(counts) > 0).astype(float))
 
 
+def f1_with_accuracy_for_precision(matrix):
+    # Source 000's and 002's mix-up: accuracy where precision belongs.
+    (tn, fp), (fn, tp) = np.asarray(matrix)
+    accuracy, recall = (tp + tn) / (tn + fp + fn + tp), tp / (tp + fn)
+    return 2 * accuracy * recall / (accuracy + recall)
+
+
+def f1_arithmetic_mean(matrix):
+    (tn, fp), (fn, tp) = np.asarray(matrix)
+    return (tp / (tp + fp) + tp / (tp + fn)) / 2
+
+
+def auc_ties_count_zero(y_true, y_score):
+    positives, negatives = y_score[y_true == 1], y_score[y_true == 0]
+    return float(np.mean(positives[:, None] > negatives[None, :]))
+
+
+def auc_over_all_pairs(y_true, y_score):
+    # Divides by every pair of examples, not by n_pos * n_neg.
+    positives, negatives = y_score[y_true == 1], y_score[y_true == 0]
+    correct = (positives[:, None] > negatives[None, :]).sum() + 0.5 * (positives[:, None] == negatives[None, :]).sum()
+    n = len(y_true)
+    return float(correct / (n * (n - 1) / 2))
+
+
+def ndcg_not_normalised(relevance, scores, k):
+    ranked = relevance[np.argsort(-scores)][:k]
+    return float(np.sum(ranked / np.log2(np.arange(2, len(ranked) + 2))))
+
+
+def ndcg_reciprocal_rank_discount(relevance, scores, k):
+    # 1 / rank instead of 1 / log2(rank + 1). (A natural log would pass: the base cancels.)
+    ranked = relevance[np.argsort(-scores)][:k]
+    ideal = np.sort(relevance)[::-1][:k]
+    discounts = 1 / np.arange(1, len(ranked) + 1)
+    return float(np.sum(ranked * discounts) / np.sum(ideal * discounts))
 # Chapter 6: references written out by hand (not the package's code), and mistakes.
 def _stable_sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))
@@ -247,6 +290,12 @@ WRONG = [
     ("tfidf_by_hand", tfidf_unsmoothed, "the book's three documents", "wrong values"),
     ("tfidf_by_hand", tfidf_not_normalised, "the book's three documents", "wrong values"),
     ("tfidf_by_hand", tfidf_binary_counts, "the book's three documents", "wrong values"),
+    ("f1_from_confusion_matrix", f1_with_accuracy_for_precision, "source 004's matrix", "wrong value: expected 0.8,"),
+    ("f1_from_confusion_matrix", f1_arithmetic_mean, "source 004's matrix", "wrong value: expected 0.8,"),
+    ("auc_by_pair_counting", auc_ties_count_zero, "a tie (counts one half)", "wrong value: expected 0.5, got 0"),
+    ("auc_by_pair_counting", auc_over_all_pairs, "the chapter's ten examples", "wrong value"),
+    ("ndcg_at_k_by_hand", ndcg_not_normalised, "scores not in list order", "wrong value"),
+    ("ndcg_at_k_by_hand", ndcg_reciprocal_rank_discount, "the relevant item third", "wrong value: expected 0.5,"),
     ("bpr_triple_gradient", bpr_gradient_wrong_sign, "three factors, no regularisation", "wrong values"),
     ("bpr_triple_gradient", bpr_gradient_forgets_the_penalty, "three factors, regularisation 0.1", "wrong values"),
     ("bpr_triple_gradient", bpr_gradient_negative_like_positive, "three factors, no regularisation", "wrong values"),

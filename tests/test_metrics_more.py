@@ -452,3 +452,25 @@ def test_novelty_by_hand():
 def test_bad_input_is_rejected(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_accuracy_takes_any_class_labels_like_scikit_learn():
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(7)
+    for seed in range(5):
+        y_true = rng.integers(0, 4, size=50)
+        y_pred = rng.integers(0, 4, size=50)
+        assert metrics.accuracy(y_true, y_pred) == pytest.approx(accuracy_score(y_true, y_pred))
+    words_true = np.array(["click", "save", "buy", "click"])
+    words_pred = np.array(["click", "buy", "buy", "save"])
+    assert metrics.accuracy(words_true, words_pred) == 0.5
+    assert metrics.accuracy(words_true, words_pred) == metrics.f1(
+        words_true, words_pred, average="micro", labels=["click", "save", "buy"]
+    )
+    with pytest.raises(ValueError, match="both hold strings or both hold integers"):
+        metrics.accuracy(words_true, [0, 1, 2, 0])
+    with pytest.raises(ValueError, match="y_true must hold integer or string class labels"):
+        metrics.accuracy([0.5, 1.0], [0, 1])
+    with pytest.raises(ValueError, match="y_true"):
+        metrics.accuracy([], [])

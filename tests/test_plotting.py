@@ -180,3 +180,34 @@ def test_plot_review_corpora_draws_three_titled_panels():
     plt.close(fig)
     with pytest.raises(ValueError, match="reviews is missing"):
         plotting.plot_review_corpora(reviews.drop(columns="corpus"))
+
+
+def test_plot_sampled_vs_full_draws_each_models_rank_per_setting():
+    values = pd.DataFrame(
+        {"popularity": [0.6, 0.3, 0.05], "knn": [0.5, 0.35, 0.08]}, index=["10", "100", "full"]
+    )
+    fig, ax = plt.subplots()
+    plotting.plot_sampled_vs_full(ax, values, metric="HR@10")
+    lines = {line.get_label(): line.get_ydata() for line in ax.lines}
+    assert list(lines["popularity"]) == [1, 2, 2] and list(lines["knn"]) == [2, 1, 1]
+    # the legend follows the order of the last setting, best first
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["knn", "popularity"]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["10", "100", "full"]
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]  # rank 1 on top
+    plt.close(fig)
+    # Pairs within noise are grey bands over their two ranks, with a legend entry.
+    fig, ax = plt.subplots()
+    plotting.plot_sampled_vs_full(ax, values, metric="HR@10", within_noise={"full": [("knn", "popularity")]})
+    (band,) = ax.collections
+    (x_low, y_low), (x_high, y_high) = band.get_paths()[0].get_extents().get_points()
+    assert (x_low, x_high) == pytest.approx((1.8, 2.2)) and (y_low, y_high) == pytest.approx((0.75, 2.25))
+    assert ax.get_legend().get_texts()[-1].get_text().startswith("within noise")
+    with pytest.raises(ValueError, match="within_noise: setting"):
+        plotting.plot_sampled_vs_full(ax, values, metric="HR@10", within_noise={"20": []})
+    with pytest.raises(ValueError, match="within_noise: model 'als'"):
+        plotting.plot_sampled_vs_full(ax, values, metric="HR@10", within_noise={"full": [("als", "knn")]})
+    with pytest.raises(ValueError, match="values must be finite"):
+        plotting.plot_sampled_vs_full(ax, values * np.nan, metric="HR@10")
+    with pytest.raises(ValueError, match="values is empty"):
+        plotting.plot_sampled_vs_full(ax, pd.DataFrame(), metric="HR@10")
+    plt.close(fig)

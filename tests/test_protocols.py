@@ -447,3 +447,19 @@ def test_the_code_on_the_protocol_page_runs(tmp_path, monkeypatch, capsys):
     exec(compile(code_blocks[0], "evaluation_protocol.md", "exec"), {})
     printed = capsys.readouterr().out
     assert "hr@10" in printed and "ndcg@10" in printed
+
+
+def test_split_name_and_protocol_config_follow_the_settings(toy_split):
+    full = protocols.evaluate_top_n(toy_scores(), toy_split)
+    assert protocols.split_name(full) == "leave-last-out by time, full ranking"
+    assert protocols.protocol_config(full) == {"mode": "full", "ties": "pessimistic"}
+    # Each toy user has 6 - 4 = 2 items never seen: two negatives can be drawn.
+    sampled = protocols.evaluate_top_n(
+        toy_scores(), toy_split, mode="sampled", n_negatives=1, seed=0, ties="average"
+    )
+    assert protocols.split_name(sampled) == "leave-last-out by time, 1 uniform negative"
+    assert protocols.protocol_config(sampled) == {
+        "mode": "sampled", "ties": "average", "n_negatives": 1, "sampling": "uniform"
+    }
+    with pytest.raises(ValueError, match="per_user"):
+        protocols.split_name(pd.DataFrame({"mrr": [1.0]}))

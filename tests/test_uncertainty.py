@@ -191,6 +191,31 @@ def test_wilcoxon_matches_scipy_and_ties_give_p_one():
     assert uncertainty.sign_test(same, same).p_value == 1.0
 
 
+def test_wilcoxon_counts_and_statistic_by_hand():
+    # Differences a - b = [3, 2, -1, 0, 4]: A higher for 3 users, lower for 1, tied for 1.
+    # Dropping the zero, |d| = 3, 2, 1, 4 have ranks 3, 2, 1, 4: W+ = 9, W- = 1, and SciPy's
+    # statistic is the smaller sum, 1.
+    a = [5.0, 4.0, 1.0, 2.0, 6.0]
+    b = [2.0, 2.0, 2.0, 2.0, 2.0]
+    result = uncertainty.wilcoxon(a, b)
+    assert (result.n_a_better, result.n_b_better, result.n_tied) == (3, 1, 1)
+    assert result.statistic == 1.0
+    swapped = uncertainty.wilcoxon(b, a)
+    assert (swapped.n_a_better, swapped.n_b_better, swapped.n_tied) == (1, 3, 1)
+    assert swapped.p_value == pytest.approx(result.p_value)
+
+
+def test_paired_bootstrap_prints_the_p_value_floor():
+    # Every user better by 1: no centred resample reaches the observed gap, so p is the
+    # floor 1 / (1 + n_resamples), and the text says "at most" rather than a typed value.
+    a, b = np.arange(20.0) + 1, np.arange(20.0)
+    result = uncertainty.paired_bootstrap(a, b, n_resamples=199, seed=0)
+    assert result.p_value == pytest.approx(1 / 200)
+    assert "p <= 0.005" in str(result)
+    noisy = uncertainty.paired_bootstrap([0.0, 1.0, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0], n_resamples=199, seed=0)
+    assert f"p = {noisy.p_value:.3g}" in str(noisy)
+
+
 # --------------------------------------------------------------------------------------
 # Bad input
 # --------------------------------------------------------------------------------------

@@ -52,6 +52,10 @@ AVAILABLE: list[str] = [
     "pearson_on_co_rated",
     "jaccard_similarity_rows",
     "tfidf_by_hand",
+    # Chapter 4: evaluation
+    "f1_from_confusion_matrix",
+    "auc_by_pair_counting",
+    "ndcg_at_k_by_hand",
     "bpr_triple_gradient",
     "als_user_vector",
 ]
@@ -509,6 +513,106 @@ def tfidf_by_hand(student_tfidf: Callable) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------
+# The checks (chapter 4: evaluation)
+# --------------------------------------------------------------------------------------
+def _f1_of_matrix(matrix):
+    from tutorial_lib.book.errata import labels_from_confusion_matrix
+    from tutorial_lib.evaluation.metrics import f1
+
+    # Row and column 1 of [[TN, FP], [FN, TP]] are the positive class.
+    y_true, y_pred = labels_from_confusion_matrix(matrix, positive=1)
+    return f1(y_true, y_pred)
+
+
+def f1_from_confusion_matrix(student_f1: Callable) -> CheckResult:
+    """Check ``student_f1(matrix)``: the binary F1 score from a confusion matrix.
+
+    ``matrix`` is a 2 x 2 NumPy array of integer counts ``[[TN, FP], [FN, TP]]`` (rows: the
+    true class 0 then 1; columns: the predicted class), the layout of
+    ``metrics.confusion_matrix``. Return one number, ``2 TP / (2 TP + FP + FN)``, the
+    harmonic mean of precision and recall; return 0.0 when that is 0/0 (no positives,
+    predicted or true) and whenever ``TP = 0``.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("f1_from_confusion_matrix")
+    cases = [
+        Case("source 004's matrix with A as the positive class", matrix=np.array([[30, 10], [20, 60]])),
+        Case("a perfect classifier", matrix=np.array([[50, 0], [0, 25]])),
+        Case("many true negatives (they do not count)", matrix=np.array([[9_000, 40], [10, 50]])),
+        Case("nothing predicted positive (TP = 0)", matrix=np.array([[90, 0], [10, 0]])),
+        Case("everything predicted positive", matrix=np.array([[0, 70], [0, 30]])),
+        Case("no positives at all (0/0: return 0)", matrix=np.array([[100, 0], [0, 0]])),
+        Case("precision and recall far apart", matrix=np.array([[10, 80], [1, 9]])),
+        Case("random counts", matrix=rng.integers(0, 100, size=(2, 2))),
+        Case("more random counts", matrix=rng.integers(1, 1_000, size=(2, 2))),
+    ]
+    return run_check("f1_from_confusion_matrix", student_f1, _f1_of_matrix, cases)
+
+
+def auc_by_pair_counting(student_auc: Callable) -> CheckResult:
+    """Check ``student_auc(y_true, y_score)``: ROC AUC as the share of correctly ordered pairs.
+
+    ``y_true`` holds 0/1 labels and ``y_score`` real scores, both shape ``(n,)``, with at
+    least one positive and one negative. Return one number: over every (positive, negative)
+    pair, the fraction where the positive scores higher, a tie counting one half.
+    """
+    __tracebackhide__ = True
+    from tutorial_lib.evaluation.metrics import roc_auc as reference
+
+    rng = case_generator("auc_by_pair_counting")
+    random_labels = np.r_[1, 0, rng.integers(0, 2, size=28)]
+    cases = [
+        Case("one positive, one negative, in order", y_true=np.array([1, 0]), y_score=np.array([0.9, 0.2])),
+        Case("one pair in the wrong order", y_true=np.array([1, 0]), y_score=np.array([0.2, 0.9])),
+        Case("a tie (counts one half)", y_true=np.array([1, 0]), y_score=np.array([0.5, 0.5])),
+        Case("the chapter's ten examples", y_true=np.array([1, 1, 0, 1, 0, 0, 1, 0, 0, 0]),
+             y_score=np.array([0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.4, 0.3, 0.2, 0.1])),
+        Case("every score equal", y_true=np.array([1, 0, 1, 0, 0]), y_score=np.full(5, 0.3)),
+        Case("scores that are not probabilities", y_true=np.array([0, 1, 1, 0]),
+             y_score=np.array([-2.0, 3.5, 0.0, 10.0])),
+        Case("thirty random examples", y_true=random_labels, y_score=rng.normal(size=30)),
+        Case("thirty examples with tied scores", y_true=random_labels,
+             y_score=rng.integers(0, 4, size=30).astype(np.float64)),
+    ]
+    return run_check("auc_by_pair_counting", student_auc, reference, cases)
+
+
+def _ndcg_of_one_list(relevance, scores, k):
+    from tutorial_lib.evaluation.metrics import ndcg_at_k
+
+    return ndcg_at_k(relevance, scores, k)
+
+
+def ndcg_at_k_by_hand(student_ndcg: Callable) -> CheckResult:
+    """Check ``student_ndcg(relevance, scores, k)``: NDCG@k of one user's list.
+
+    ``relevance`` (graded, >= 0, at least one > 0) and ``scores`` have shape
+    ``(n_candidates,)``; the scores are all distinct. Sort the candidates by score, highest
+    first; ``DCG@k = sum_{r=1..k} rel_r / log2(r + 1)`` over the first ``k`` positions (all
+    of them when ``k > n_candidates``); divide by the DCG@k of the relevance values sorted
+    best first. Return one number.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("ndcg_at_k_by_hand")
+    graded = rng.integers(0, 4, size=12).astype(np.float64)
+    graded[0] = 3.0  # at least one relevant item
+    cases = [
+        Case("the relevant item first", relevance=np.array([1.0, 0.0, 0.0]),
+             scores=np.array([0.9, 0.5, 0.1]), k=3),
+        Case("the relevant item third", relevance=np.array([0.0, 0.0, 1.0]),
+             scores=np.array([0.9, 0.5, 0.1]), k=3),
+        Case("the relevant item below the cut-off", relevance=np.array([0.0, 0.0, 1.0]),
+             scores=np.array([0.9, 0.5, 0.1]), k=2),
+        Case("scores not in list order", relevance=np.array([0.0, 1.0, 0.0, 1.0]),
+             scores=np.array([0.2, 0.1, 0.8, 0.5]), k=2),
+        Case("graded relevance 0 to 3", relevance=np.array([3.0, 2.0, 0.0, 1.0, 0.0]),
+             scores=np.array([0.1, 0.9, 0.4, 0.8, 0.3]), k=3),
+        Case("k larger than the list", relevance=np.array([2.0, 0.0, 1.0]),
+             scores=np.array([0.3, 0.2, 0.1]), k=10),
+        Case("twelve candidates, graded", relevance=graded, scores=rng.permutation(12) / 12.0, k=5),
+        Case("twelve candidates, k = 1", relevance=graded, scores=rng.permutation(12) / 12.0, k=1),
+    ]
+    return run_check("ndcg_at_k_by_hand", student_ndcg, _ndcg_of_one_list, cases)
 # The checks (chapter 6: recommending from implicit feedback)
 # --------------------------------------------------------------------------------------
 def _bpr_triple_gradient(user_vector, positive_vector, negative_vector, regularisation):

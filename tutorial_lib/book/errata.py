@@ -12,7 +12,20 @@ from collections.abc import Sequence
 from tutorial_lib.models.logistic import log_odds, logit, sigmoid
 from tutorial_lib.validation import check_int
 
-__all__ = ["wrong_sign_probability", "WorkedExample", "source000_example", "source003_example"]
+__all__ = [
+    "wrong_sign_probability",
+    "WorkedExample",
+    "source000_example",
+    "source003_example",
+    # Chapter 4: evaluation
+    "SOURCE000_VALIDATION_RESULTS",
+    "SOURCE001_TEST_RESULTS",
+    "SOURCE004_CONFUSION_MATRIX",
+    "SOURCE004_CLAIMED_METRICS",
+    "implied_precision",
+    "labels_from_confusion_matrix",
+    "source004_metrics",
+]
 
 
 def wrong_sign_probability(coefficients: Sequence[float], features: Sequence[float], intercept: float) -> float:
@@ -142,3 +155,80 @@ def source003_example(female_code: int = 0) -> WorkedExample:
         claimed_probability=0.384,
         with_wrong_sign=False,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 4: the sources' evaluation tables, recomputed
+# --------------------------------------------------------------------------------------
+#: What source 000 §5.4.1 prints for its validation set (accuracy, weighted recall, F1).
+SOURCE000_VALIDATION_RESULTS = {"accuracy": 0.8575, "recall": 0.8125, "f1": 0.8281}
+
+#: What source 001 §5.3 prints for its test set (accuracy, binary recall, F1).
+SOURCE001_TEST_RESULTS = {"accuracy": 0.8533, "recall": 0.8667, "f1": 0.8600}
+
+#: Source 004 §3.6.2's confusion matrix: rows the actual class (A, B), columns the
+#: predicted class (A, B).
+SOURCE004_CONFUSION_MATRIX = ((60, 20), (10, 30))
+
+#: Source 004 §3.6.1's table of results, as fractions.
+SOURCE004_CLAIMED_METRICS = {"accuracy": 0.85, "precision": 0.90, "recall": 0.80, "f1": 0.84}
+
+
+def implied_precision(f1: float, recall: float) -> float:
+    """The precision ``P`` for which ``2 P R / (P + R)`` equals ``f1``, given the recall ``R``.
+
+    Solving the harmonic mean for ``P`` gives ``P = F1 R / (2 R - F1)``; it exists only
+    when ``2 R > F1`` (a harmonic mean is below twice its smaller argument).
+    """
+    if not 0 < f1 < 2 * recall:
+        raise ValueError(f"f1 must lie in (0, 2 * recall) = (0, {2 * recall}), got f1={f1!r}.")
+    return f1 * recall / (2 * recall - f1)
+
+
+def labels_from_confusion_matrix(matrix, positive: int = 0):
+    """Label and prediction vectors that give ``matrix``, with class ``positive`` as 1.
+
+    Parameters
+    ----------
+    matrix : sequence of two rows of two counts
+        Rows: the actual class (0, 1); columns: the predicted class (0, 1), as in
+        :data:`SOURCE004_CONFUSION_MATRIX`.
+    positive : {0, 1}
+        Which class (row and column) counts as positive, coded 1 in the output.
+
+    Returns
+    -------
+    tuple of two numpy.ndarray of int64, each shape (total count,)
+        ``y_true`` and ``y_pred``.
+    """
+    import numpy as np
+
+    positive = check_int(positive, "positive", min_val=0, max_val=1)
+    counts = np.asarray(matrix)
+    if counts.shape != (2, 2) or counts.dtype.kind not in "iu" or (counts < 0).any():
+        raise ValueError(f"matrix must be 2 x 2 non-negative integer counts, got {matrix!r}.")
+    y_true, y_pred = [], []
+    for actual in (0, 1):
+        for predicted in (0, 1):
+            n = int(counts[actual, predicted])
+            y_true += [int(actual == positive)] * n
+            y_pred += [int(predicted == positive)] * n
+    return np.array(y_true, dtype=np.int64), np.array(y_pred, dtype=np.int64)
+
+
+def source004_metrics(positive: int = 0) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 of source 004's confusion matrix.
+
+    ``positive`` = 0 takes class A as the positive class, 1 class B. Computed with
+    :mod:`tutorial_lib.evaluation.metrics` on the label vectors of
+    :func:`labels_from_confusion_matrix`.
+    """
+    from tutorial_lib.evaluation import metrics
+
+    y_true, y_pred = labels_from_confusion_matrix(SOURCE004_CONFUSION_MATRIX, positive)
+    return {
+        "accuracy": metrics.accuracy(y_true, y_pred),
+        "precision": metrics.precision(y_true, y_pred),
+        "recall": metrics.recall(y_true, y_pred),
+        "f1": metrics.f1(y_true, y_pred),
+    }

@@ -23,6 +23,7 @@ __all__ = [
     "plot_interaction_matrix",
     "plot_movielens_overview",
     "plot_review_corpora",
+    "plot_sampled_vs_full",
     "use_book_figure_style",
     "use_chinese_font",
 ]
@@ -325,3 +326,67 @@ def plot_review_corpora(reviews):
     axes[2].set(title="正面比例 share of positive reviews", ylabel="share", ylim=(0, 1))
 
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 4: sampled against full-ranking metrics
+# --------------------------------------------------------------------------------------
+def plot_sampled_vs_full(ax, values, *, metric: str, within_noise=None):
+    """The order of the models in each evaluation setting: one line per model, rank 1 on top.
+
+    Parameters
+    ----------
+    ax:
+        Matplotlib axes to draw on.
+    values : pandas.DataFrame, shape (n_settings, n_models)
+        Index: the settings in the order to draw them, as labels (e.g. ``"10"``, ``"100"``
+        sampled negatives, then ``"full"``); columns: the models; values: the metric,
+        higher is better.
+    metric:
+        The metric's name for the y axis, e.g. ``"HR@10"``.
+    within_noise : dict, optional
+        Setting label -> list of ``(model_a, model_b)`` pairs whose difference is within
+        noise in that setting (e.g. a paired interval containing 0). Each pair is drawn as
+        a grey band joining the two models' ranks at that setting, so that a crossing
+        inside a band reads as a tie, not as a change of order.
+
+    In each setting the models are ranked by ``metric`` (1 = best, ties share the best
+    rank); a line that crosses another is a pair of models whose order changes with the
+    setting. The legend sits below the axes, in the order of the last setting.
+    The settings are equally spaced.
+    """
+    import numpy as np
+    from matplotlib.patches import Patch
+
+    if values.empty:
+        raise ValueError("values is empty; pass a frame with settings as rows and models as columns.")
+    numbers = values.to_numpy(dtype=float)
+    if not np.all(np.isfinite(numbers)):
+        raise ValueError("values must be finite numbers.")
+    ranks = values.rank(axis=1, ascending=False, method="min")  # (n_settings, n_models)
+    positions = np.arange(len(values.index))
+    for model in ranks.iloc[-1].sort_values(kind="stable").index:
+        ax.plot(positions, ranks[model].to_numpy(), marker="o", linewidth=2, label=model)
+    handles, labels = ax.get_legend_handles_labels()
+    if within_noise:
+        band = {"color": "0.8", "alpha": 0.7, "zorder": 0, "linewidth": 0}
+        for setting, pairs in within_noise.items():
+            if setting not in values.index:
+                raise ValueError(f"within_noise: setting {setting!r} is not a row of values.")
+            x = positions[list(values.index).index(setting)]
+            for pair in pairs:
+                unknown = [model for model in pair if model not in values.columns]
+                if unknown:
+                    raise ValueError(f"within_noise: model {unknown[0]!r} is not a column of values.")
+                low, high = sorted(ranks.loc[setting, list(pair)])
+                ax.fill_between([x - 0.2, x + 0.2], low - 0.25, high + 0.25, **band)
+        handles.append(Patch(facecolor=band["color"], alpha=band["alpha"]))
+        labels.append("within noise (无显著差异)")
+    ax.set_xticks(positions, [str(label) for label in values.index])
+    ax.set_yticks(np.arange(1, values.shape[1] + 1))
+    ax.set_ylim(values.shape[1] + 0.5, 0.5)  # rank 1 at the top
+    ax.set_xlabel("sampled negatives per user (采样负例数)")
+    ax.set_ylabel(f"rank by {metric} (1 = best)")
+    # Below the axes, so that the axes (and the title) keep the figure's full width.
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, frameon=False)
+    return ax

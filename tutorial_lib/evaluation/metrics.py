@@ -149,8 +149,22 @@ def confusion_matrix(y_true, y_pred, *, labels=None) -> np.ndarray:
 
 
 def accuracy(y_true, y_pred) -> float:
-    """Fraction of predictions equal to the label: ``(TP + TN) / n``."""
-    labels, predictions = _labels_and_predictions(y_true, y_pred)
+    """Fraction of predictions equal to the label: ``(TP + TN) / n`` for 0/1 labels.
+
+    Any class labels work, integers or strings, with any number of classes: the result is
+    the share of positions where ``y_pred`` equals ``y_true`` (with one label per example,
+    also the micro-averaged precision, recall and F1), as ``sklearn.metrics.accuracy_score``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, shape (n_samples,)
+        Both integers or both strings.
+    """
+    labels = _as_class_labels(y_true, "y_true")
+    predictions = _as_class_labels(y_pred, "y_pred")
+    check_same_length(labels, predictions, "y_true", "y_pred")
+    if (labels.dtype.kind == "U") != (predictions.dtype.kind == "U"):
+        raise ValueError("y_true and y_pred must both hold strings or both hold integers.")
     return float(np.mean(labels == predictions))
 
 

@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse
 
 from tutorial_lib.book.runtime import get_seed
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.data.splits import leave_last_out
 from tutorial_lib.evaluation import uncertainty
 from tutorial_lib.evaluation.metrics import ranking_metrics_per_user
@@ -55,10 +57,13 @@ __all__ = [
     "MODES",
     "SAMPLINGS",
     "TARGETS",
+    "SampledVsFullConfig",
     "TopNSplit",
     "evaluate_top_n",
     "leave_last_out_split",
+    "protocol_config",
     "sample_negatives",
+    "split_name",
     "summarise_top_n",
 ]
 
@@ -471,3 +476,87 @@ def summarise_top_n(
         )
         rows[column] = {"mean": interval.estimate, "low": interval.low, "high": interval.high}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def split_name(per_user: pd.DataFrame) -> str:
+    """The results-record split name of a frame :func:`evaluate_top_n` returned.
+
+    Full ranking: ``"leave-last-out by time, full ranking"``; sampled ranking names the
+    number and kind of negatives, e.g. ``"leave-last-out by time, 100 uniform negatives"``,
+    so that sampled numbers of different settings never share a leaderboard table.
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        The frame :func:`evaluate_top_n` returned (its ``attrs`` hold the settings).
+
+    Returns
+    -------
+    str
+    """
+    settings = _protocol_attrs(per_user)
+    if settings["mode"] == "full":
+        return "leave-last-out by time, full ranking"
+    plural = "" if settings["n_negatives"] == 1 else "s"
+    return f"leave-last-out by time, {settings['n_negatives']} {settings['sampling']} negative{plural}"
+
+
+def protocol_config(per_user: pd.DataFrame) -> dict:
+    """The protocol settings to put in a results record's ``config``.
+
+    ``mode`` and ``ties`` always; ``n_negatives`` and ``sampling`` only in sampled ranking
+    (a full-ranking record has no negatives to count).
+
+    Parameters
+    ----------
+    per_user : pandas.DataFrame
+        The frame :func:`evaluate_top_n` returned.
+
+    Returns
+    -------
+    dict
+    """
+    settings = _protocol_attrs(per_user)
+    config = {"mode": settings["mode"], "ties": settings["ties"]}
+    if settings["mode"] == "sampled":
+        config |= {"n_negatives": int(settings["n_negatives"]), "sampling": settings["sampling"]}
+    return config
+
+
+def _protocol_attrs(per_user) -> dict:
+    if not isinstance(per_user, pd.DataFrame) or "mode" not in per_user.attrs:
+        raise ValueError("per_user: expected the frame evaluate_top_n returned (its attrs hold the settings).")
+    return per_user.attrs
+
+
+# --------------------------------------------------------------------------------------
+# Sizes of the evaluation chapter's sampled-versus-full comparison
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class SampledVsFullConfig(ProfileConfig):
+    """Sizes of chapter 4's comparison of sampled and full-ranking metrics.
+
+    Attributes
+    ----------
+    n_negatives_grid : tuple of int
+        The numbers of sampled negatives per user to evaluate with, besides full ranking
+        (Krichene and Rendle, KDD 2020, use the same kind of sweep).
+    cutoff : int
+        K of HR@K and NDCG@K.
+    n_bootstrap : int
+        Bootstrap resamples of the users for the confidence intervals.
+    """
+
+    n_negatives_grid: tuple[int, ...] = (10, 20, 50, 100, 200, 500)
+    cutoff: int = 10
+    n_bootstrap: int = 1000
+
+    QUICK: ClassVar[dict] = {"n_bootstrap": 200}
+    N_USERS: ClassVar[int] = 943  # the users of MovieLens 100K
+    N_MODELS: ClassVar[int] = 6  # an upper bound for the models compared
+    QUICK_COST_LIMIT: ClassVar[int] = 943 * 6 * (6 + 1 + 200)
+
+    def cost(self) -> int:
+        """User evaluations: users x models x (settings + bootstrap resamples)."""
+        settings = len(self.n_negatives_grid) + 1  # and full ranking
+        return self.N_USERS * self.N_MODELS * (settings + self.n_bootstrap)

@@ -88,14 +88,20 @@ class PairedBootstrapResult:
         :func:`paired_bootstrap`).
     n_pairs:
         Number of users compared.
+    n_resamples:
+        Bootstrap resamples drawn; the smallest p-value they can give is
+        ``1 / (1 + n_resamples)``, printed as "p <= ..." since the true p may be smaller.
     """
 
     difference: ConfidenceInterval
     p_value: float
     n_pairs: int
+    n_resamples: int | None = None
 
     def __str__(self) -> str:
-        return f"A - B = {self.difference} (p = {self.p_value:.3g}, {self.n_pairs} pairs)"
+        at_floor = self.n_resamples is not None and self.p_value <= 1 / (1 + self.n_resamples)
+        p_text = f"p <= {self.p_value:.2g}" if at_floor else f"p = {self.p_value:.3g}"
+        return f"A - B = {self.difference} ({p_text}, {self.n_pairs} pairs)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -351,7 +357,9 @@ def paired_bootstrap(
     centred = resampled - observed  # the resampled mean differences as if the true mean were 0
     count_as_extreme = int(np.sum(np.abs(centred) >= abs(observed)))
     p_value = (1 + count_as_extreme) / (1 + n_resamples)
-    return PairedBootstrapResult(difference=interval, p_value=float(p_value), n_pairs=differences.size)
+    return PairedBootstrapResult(
+        difference=interval, p_value=float(p_value), n_pairs=differences.size, n_resamples=n_resamples
+    )
 
 
 def sign_test(a, b) -> PairedTestResult:
