@@ -56,6 +56,7 @@ AVAILABLE: list[str] = [
     "f1_from_confusion_matrix",
     "auc_by_pair_counting",
     "ndcg_at_k_by_hand",
+    # Chapter 6: implicit feedback
     "bpr_triple_gradient",
     "als_user_vector",
 ]
