@@ -545,13 +545,28 @@ class SampledVsFullConfig(ProfileConfig):
         K of HR@K and NDCG@K.
     n_bootstrap : int
         Bootstrap resamples of the users for the confidence intervals.
+    n_factors : int
+        Factors of the two matrix factorisations compared (BPR and weighted ALS). The chapter
+        uses fixed, untuned settings; chapter 6 tunes these models on validation.
+    bpr_epochs, bpr_learning_rate, bpr_regularisation, bpr_batch_size
+        BPR's training settings.
+    als_iterations, als_alpha, als_regularisation
+        Weighted ALS's settings (confidence ``1 + als_alpha * r``).
     """
 
     n_negatives_grid: tuple[int, ...] = (10, 20, 50, 100, 200, 500)
     cutoff: int = 10
     n_bootstrap: int = 1000
+    n_factors: int = 64
+    bpr_epochs: int = 40
+    bpr_learning_rate: float = 0.05
+    bpr_regularisation: float = 0.01
+    bpr_batch_size: int = 256
+    als_iterations: int = 15
+    als_alpha: float = 10.0
+    als_regularisation: float = 1.0
 
-    QUICK: ClassVar[dict] = {"n_bootstrap": 200}
+    QUICK: ClassVar[dict] = {"n_bootstrap": 200, "bpr_epochs": 10, "als_iterations": 5}
     N_USERS: ClassVar[int] = 943  # the users of MovieLens 100K
     N_MODELS: ClassVar[int] = 6  # an upper bound for the models compared
     QUICK_COST_LIMIT: ClassVar[int] = 943 * 6 * (6 + 1 + 200)
