@@ -53,10 +53,13 @@ similarity are taken in the order of their ratings in the training frame, as Sur
 from __future__ import annotations
 
 import copy
+import dataclasses
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.models.neighbourhood import pearson_similarity_rows
 from tutorial_lib.models.rating_baselines import BaselinePredictor
 from tutorial_lib.models.rating_predictor import RatingPredictor
@@ -65,6 +68,7 @@ from tutorial_lib.validation import check_bool, check_choice, check_int, check_p
 __all__ = [
     "CENTRINGS",
     "SIMILARITIES",
+    "NeighbourhoodRatingConfig",
     "NeighbourhoodRatingPredictor",
     "cosine_similarity_co_rated",
     "msd_similarity",
@@ -314,3 +318,21 @@ class NeighbourhoodRatingPredictor(RatingPredictor):
             else:
                 predictions[pairs] = centre[pairs] + np.where(enough, average, 0.0)
         return predictions
+
+
+@dataclasses.dataclass(frozen=True)
+class NeighbourhoodRatingConfig(ProfileConfig):
+    """Neighbourhood sizes the rating chapter chooses among on validation (full values).
+
+    ``k_grid``: the candidate ``k`` of the tuned item-based model, one fit each per fold and
+    one refit; their validation RMSEs are also the chapter's plot of RMSE against ``k``.
+    ``cost`` counts similarity computations over the 5 folds.
+    """
+
+    k_grid: tuple = (5, 10, 20, 40, 80, 160)
+
+    QUICK: ClassVar[dict] = {"k_grid": (10, 40, 160)}
+    QUICK_COST_LIMIT: ClassVar[int] = 25
+
+    def cost(self) -> int:
+        return 5 * (len(self.k_grid) + 1)

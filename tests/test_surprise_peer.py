@@ -1,0 +1,123 @@
+"""Our rating predictors beside the Surprise library's: the benchmark's folds position for
+position, and identical predictions where the algorithms are the same.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+surprise = pytest.importorskip("surprise")
+from surprise.model_selection import KFold  # noqa: E402
+
+from tutorial_lib.data.datasets import load_movielens_ratings  # noqa: E402
+from tutorial_lib.data.splits import surprise_benchmark_folds  # noqa: E402
+from tutorial_lib.evaluation.rating_protocol import cross_validate_ratings  # noqa: E402
+from tutorial_lib.models.rating_baselines import BaselinePredictor  # noqa: E402
+from tutorial_lib.models.rating_neighbourhood import NeighbourhoodRatingPredictor  # noqa: E402
+from tutorial_lib.peers.surprise_library import (  # noqa: E402
+    cross_validate_surprise,
+    fold_sets,
+    make_surprise_algorithm,
+    surprise_dataset,
+)
+
+needs_mirror = pytest.mark.skipif(
+    not os.environ.get("TUTORIAL_DATA_MIRROR", "").strip(), reason="TUTORIAL_DATA_MIRROR is not set"
+)
+
+NAN = np.nan
+TOY = np.array([
+    [5, 4, NAN, 2, 1, NAN],
+    [3, 5, NAN, 5, 5, 5],
+    [3, 2, 4, 1, 1, 2],
+    [NAN, 2, 4, 5, 3, NAN],
+    [5, NAN, NAN, 1, 2, 4],
+])
+
+
+def toy_frame() -> pd.DataFrame:
+    users, items = np.nonzero(~np.isnan(TOY))
+    return pd.DataFrame({"user_id": users, "item_id": items, "rating": TOY[users, items]})
+
+
+def surprise_test_pairs(frame, algorithm):
+    """Surprise's predictions of every unrated cell of TOY (all users and items are known)."""
+    algorithm.fit(surprise_dataset(frame).build_full_trainset())
+    users, items = np.nonzero(np.isnan(TOY))
+    return users, items, np.array([algorithm.predict(u, i).est for u, i in zip(users, items)])
+
+
+def kfold_positions(dataset, n_folds=5, random_state=0):
+    """Surprise's KFold test sets, read back as positions into dataset.raw_ratings."""
+    index_of = {(u, i): n for n, (u, i, _, _) in enumerate(dataset.raw_ratings)}
+    folds = []
+    for trainset, testset in KFold(n_splits=n_folds, random_state=random_state).split(dataset):
+        folds.append(np.array([index_of[(u, i)] for u, i, _ in testset]))
+        assert trainset.n_ratings + len(testset) == len(dataset.raw_ratings)
+    return folds
+
+
+def test_folds_equal_kfold_on_a_small_frame():
+    rng = np.random.default_rng(0)
+    pairs = rng.choice(40 * 30, size=203, replace=False)
+    frame = pd.DataFrame({"user_id": pairs // 30, "item_id": pairs % 30, "rating": rng.integers(1, 6, 203)})
+    dataset = surprise_dataset(frame)
+    ours = surprise_benchmark_folds(len(frame), n_folds=5, random_state=3)
+    theirs = kfold_positions(dataset, random_state=3)
+    for (train, test), their_test in zip(ours, theirs):
+        np.testing.assert_array_equal(test, their_test)
+        assert len(np.union1d(train, test)) == len(frame) and not np.intersect1d(train, test).size
+
+
+@needs_mirror
+def test_folds_equal_the_benchmark_kfold_on_movielens_100k():
+    ratings = load_movielens_ratings("ml-100k", file_order=True)
+    dataset = surprise_dataset(ratings)
+    ours = surprise_benchmark_folds(len(ratings))
+    theirs = kfold_positions(dataset)
+    assert [len(test) for _, test in ours] == [20_000] * 5
+    for (train, test), their_test in zip(ours, theirs):
+        np.testing.assert_array_equal(test, their_test)
+    # The trainset is built in the same order too (it decides neighbour ties).
+    trainset, _ = fold_sets(dataset, *ours[0])
+    their_trainset = next(KFold(random_state=0).split(dataset))[0]
+    first = [trainset.to_raw_uid(u) for u, _, _ in list(trainset.all_ratings())[:50]]
+    assert first == [their_trainset.to_raw_uid(u) for u, _, _ in list(their_trainset.all_ratings())[:50]]
+
+
+def test_baseline_als_equals_surprise_baselineonly():
+    frame = toy_frame()
+    users, items, theirs = surprise_test_pairs(frame, make_surprise_algorithm("BaselineOnly"))
+    ours = BaselinePredictor("als").fit(frame).predict(users, items)
+    np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+@pytest.mark.parametrize("centring, name", [("none", "KNNBasic"), ("mean", "KNNWithMeans"),
+                                            ("baseline", "KNNBaseline")])
+@pytest.mark.parametrize("similarity", ["msd", "cosine", "pearson", "pearson_baseline"])
+@pytest.mark.parametrize("user_based", [True, False])
+@pytest.mark.parametrize("k", [2, 40])
+def test_knn_equals_surprise(centring, name, similarity, user_based, k):
+    frame = toy_frame()
+    options = {"k": k, "sim_options": {"name": similarity, "user_based": user_based, "shrinkage": 3}}
+    users, items, theirs = surprise_test_pairs(frame, make_surprise_algorithm(name, **options))
+    model = NeighbourhoodRatingPredictor(centring, similarity, user_based=user_based, k=k, shrinkage=3)
+    np.testing.assert_allclose(model.fit(frame).predict(users, items), theirs, atol=1e-12)
+
+
+def test_cross_validate_surprise_matches_ours_on_the_same_folds():
+    frame = toy_frame()
+    folds = surprise_benchmark_folds(len(frame), n_folds=3)
+    theirs = cross_validate_surprise("BaselineOnly", frame, folds)
+    ours = cross_validate_ratings(BaselinePredictor, frame, folds)
+    np.testing.assert_allclose(ours[["rmse", "mae"]], theirs[["rmse", "mae"]], atol=1e-12)
+    assert list(theirs["fold"]) == [0, 1, 2] and (theirs["fit_seconds"] >= 0).all()
+
+
+def test_unknown_algorithm_is_named():
+    with pytest.raises(ValueError, match="name"):
+        make_surprise_algorithm("SVD+++")

@@ -1,0 +1,302 @@
+"""Biased matrix factorisation (矩阵分解) for explicit ratings: Funk's "SVD", by SGD and by ALS.
+
+The model (Koren, Bell and Volinsky 2009; Surprise's ``SVD``)
+-------------------------------------------------------------
+Each user :math:`u` gets a bias :math:`b_u` and a vector :math:`p_u \\in \\mathbb{R}^f`, each
+item :math:`i` a bias :math:`b_i` and a vector :math:`q_i \\in \\mathbb{R}^f`:
+
+.. math:: \\hat r_{ui} = \\mu + b_u + b_i + q_i^\\top p_u .
+
+The parameters minimise the squared error over the training ratings :math:`K` plus a
+penalty counted *once per rating* (as Funk's and Surprise's per-rating SGD does):
+
+.. math:: L = \\sum_{(u,i) \\in K} \\Big[ e_{ui}^2 + \\lambda \\big(b_u^2 + b_i^2
+          + \\lVert p_u \\rVert^2 + \\lVert q_i \\rVert^2\\big) \\Big],
+          \\qquad e_{ui} = r_{ui} - \\hat r_{ui},
+
+so a user with :math:`n_u` ratings carries a penalty :math:`\\lambda n_u (b_u^2 + \\lVert p_u
+\\rVert^2)` (the "weighted-λ" of ALS-WR, Zhou et al. 2008).
+
+SGD (``solver="sgd"``). The gradient of one rating's term with respect to :math:`p_u` is
+:math:`-2 e_{ui} q_i + 2 \\lambda p_u`; a step of :math:`-\\eta/2` times it gives the updates
+
+.. math::
+
+    b_u &\\leftarrow b_u + \\eta (e_{ui} - \\lambda b_u), &
+    b_i &\\leftarrow b_i + \\eta (e_{ui} - \\lambda b_i), \\\\
+    p_u &\\leftarrow p_u + \\eta (e_{ui} q_i - \\lambda p_u), &
+    q_i &\\leftarrow q_i + \\eta (e_{ui} p_u - \\lambda q_i),
+
+with :math:`e_{ui}`, :math:`p_u` and :math:`q_i` taken before the step. Surprise applies
+them rating by rating, in the same (user-sorted) order every epoch, in compiled Cython. Ours is
+vectorised: each epoch shuffles the ratings and cuts them into mini-batches of
+``batch_size``; all ratings of a batch are evaluated with the parameters at the start of the
+batch, and their steps are *summed* (``numpy.add.at``) per user and per item. With batches
+much smaller than the number of users a user rarely appears twice in one batch, so this is
+close to per-rating SGD at the same :math:`\\eta`, :math:`\\lambda` and number of epochs; it is
+not identical (order and staleness differ), so the results agree closely, not exactly.
+
+ALS (``solver="als"``, alternating least squares). With the items held fixed, :math:`L` is a
+ridge regression for each user: writing :math:`\\tilde q_i = (q_i, 1)` and
+:math:`x_u = (p_u, b_u)`, setting the gradient to 0 gives
+
+.. math:: \\Big(\\sum_{i \\in I_u} \\tilde q_i \\tilde q_i^\\top + \\lambda n_u I\\Big) x_u
+          = \\sum_{i \\in I_u} (r_{ui} - \\mu - b_i)\\, \\tilde q_i ,
+
+one small linear system per user; then the same for every item with the users fixed. Each
+half-step is the exact minimiser over one side, so :math:`L` never goes up. ALS has no
+learning rate, but it does not stop early on its own, so :math:`\\lambda` must be larger than
+SGD's (choose it on validation ratings).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+import numpy as np
+
+from tutorial_lib.config import ProfileConfig
+from tutorial_lib.models.rating_predictor import RatingPredictor
+from tutorial_lib.validation import check_choice, check_int, check_positive_int, check_real
+
+__all__ = [
+    "FactorParameters",
+    "MF_SOLVERS",
+    "MatrixFactorisation",
+    "MatrixFactorisationConfig",
+    "als_update_items",
+    "als_update_users",
+    "mf_loss",
+    "sgd_epoch",
+]
+
+MF_SOLVERS = ("sgd", "als")
+
+
+@dataclasses.dataclass
+class FactorParameters:
+    """The parameters of biased MF (shapes in the field comments)."""
+
+    user_bias: np.ndarray       # (n_users,)
+    item_bias: np.ndarray       # (n_items,)
+    user_factors: np.ndarray    # (n_users, n_factors)
+    item_factors: np.ndarray    # (n_items, n_factors)
+
+    @classmethod
+    def initial(cls, n_users: int, n_items: int, n_factors: int, init_std: float,
+                rng: np.random.Generator) -> FactorParameters:
+        """Zero biases; factors drawn from N(0, init_std^2), as Surprise's ``SVD``."""
+        return cls(np.zeros(n_users), np.zeros(n_items),
+                   rng.normal(0.0, init_std, size=(n_users, n_factors)),
+                   rng.normal(0.0, init_std, size=(n_items, n_factors)))
+
+    def predict(self, user_rows: np.ndarray, item_columns: np.ndarray, global_mean: float) -> np.ndarray:
+        """:math:`\\mu + b_u + b_i + q_i^\\top p_u` for known positions, shape ``(n_pairs,)``."""
+        dots = np.einsum("nf,nf->n", self.user_factors[user_rows], self.item_factors[item_columns])
+        return global_mean + self.user_bias[user_rows] + self.item_bias[item_columns] + dots
+
+
+def mf_loss(params: FactorParameters, user_rows, item_columns, ratings, global_mean, reg) -> float:
+    """:math:`L` of the module docstring; inputs of shape ``(n_ratings,)``."""
+    errors = ratings - params.predict(user_rows, item_columns, global_mean)
+    per_rating_penalty = (params.user_bias[user_rows] ** 2 + params.item_bias[item_columns] ** 2
+                          + (params.user_factors[user_rows] ** 2).sum(axis=1)
+                          + (params.item_factors[item_columns] ** 2).sum(axis=1))
+    return float(errors @ errors + reg * per_rating_penalty.sum())
+
+
+def _summed_by_index(steps: np.ndarray, index: np.ndarray, n_rows: int) -> np.ndarray:
+    """Rows of ``steps`` (shape ``(B, f)``) summed per ``index`` (``(B,)``): ``(n_rows, f)``.
+
+    The same as ``numpy.add.at`` into zeros, done with one ``bincount`` (several times faster).
+    """
+    n_factors = steps.shape[1]
+    flat_index = (index[:, None] * n_factors + np.arange(n_factors)).ravel()
+    return np.bincount(flat_index, weights=steps.ravel(), minlength=n_rows * n_factors).reshape(
+        n_rows, n_factors)
+
+
+def sgd_epoch(params: FactorParameters, user_rows, item_columns, ratings, global_mean, *,
+              learning_rate: float, reg: float, batch_size: int, rng: np.random.Generator,
+              update_users: bool = True, update_items: bool = True) -> None:
+    """One pass of mini-batch SGD over the ratings (shape ``(n_ratings,)``), in place.
+
+    ``update_users=False`` (``update_items=False``) holds the user (item) side fixed.
+    """
+    n_users, n_items = len(params.user_bias), len(params.item_bias)
+    order = rng.permutation(len(ratings))
+    for start in range(0, len(ratings), batch_size):
+        batch = order[start:start + batch_size]
+        users, items = user_rows[batch], item_columns[batch]
+        p, q = params.user_factors[users], params.item_factors[items]      # (B, f) copies
+        b_u, b_i = params.user_bias[users], params.item_bias[items]        # (B,)
+        errors = ratings[batch] - global_mean - b_u - b_i - np.einsum("bf,bf->b", p, q)
+        if update_users:
+            params.user_bias += learning_rate * np.bincount(
+                users, errors - reg * b_u, minlength=n_users)
+            params.user_factors += learning_rate * _summed_by_index(
+                errors[:, None] * q - reg * p, users, n_users)
+        if update_items:
+            params.item_bias += learning_rate * np.bincount(
+                items, errors - reg * b_i, minlength=n_items)
+            params.item_factors += learning_rate * _summed_by_index(
+                errors[:, None] * p - reg * q, items, n_items)
+
+
+def _ridge_solves(rows, columns, targets, n_rows, other_factors, reg):
+    """For every row r: argmin_x sum_(r,c) (t - x . (o_c, 1))^2 + reg * n_r * |x|^2.
+
+    ``rows``, ``columns``, ``targets``: shape ``(n_ratings,)``; ``other_factors``:
+    ``(n_columns, f)``. Returns factors ``(n_rows, f)`` and biases ``(n_rows,)``; a row with
+    no rating gets zeros. One ``(f+1) x (f+1)`` solve per row: the loop runs over rows
+    (943 users, 1682 items), never over ratings, and each step is a BLAS product.
+    """
+    n_factors = other_factors.shape[1]
+    augmented = np.hstack([other_factors, np.ones((len(other_factors), 1))])    # (n_columns, f+1)
+    order = np.argsort(rows, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+    solution = np.zeros((n_rows, n_factors + 1))
+    identity = np.eye(n_factors + 1)
+    for row in range(n_rows):
+        mine = order[bounds[row]:bounds[row + 1]]
+        if len(mine) == 0:
+            continue
+        design = augmented[columns[mine]]                                        # (n_r, f+1)
+        gram = design.T @ design + reg * len(mine) * identity                    # (f+1, f+1)
+        solution[row] = np.linalg.solve(gram, design.T @ targets[mine])
+    return solution[:, :n_factors], solution[:, n_factors]
+
+
+def als_update_users(params: FactorParameters, user_rows, item_columns, ratings, global_mean, reg) -> None:
+    """Set every user's ``(p_u, b_u)`` to the exact minimiser of :math:`L`, items fixed."""
+    targets = ratings - global_mean - params.item_bias[item_columns]
+    params.user_factors, params.user_bias = _ridge_solves(
+        user_rows, item_columns, targets, len(params.user_bias), params.item_factors, reg)
+
+
+def als_update_items(params: FactorParameters, user_rows, item_columns, ratings, global_mean, reg) -> None:
+    """Set every item's ``(q_i, b_i)`` to the exact minimiser of :math:`L`, users fixed."""
+    targets = ratings - global_mean - params.user_bias[user_rows]
+    params.item_factors, params.item_bias = _ridge_solves(
+        item_columns, user_rows, targets, len(params.item_bias), params.user_factors, reg)
+
+
+class MatrixFactorisation(RatingPredictor):
+    """Biased matrix factorisation, :math:`\\hat r_{ui} = \\mu + b_u + b_i + q_i^\\top p_u`.
+
+    Parameters
+    ----------
+    solver : {"sgd", "als"}, default "sgd"
+        See the module docstring; both minimise the same loss :math:`L`.
+    n_factors : int, default 100
+        :math:`f`, the length of each user and item vector (Surprise's default).
+    n_epochs : int, default 20
+        Passes of SGD, or ALS rounds (users then items).
+    learning_rate : float, default 0.005
+        :math:`\\eta` of SGD (Surprise's ``lr_all``).
+    reg : float, default 0.02
+        :math:`\\lambda`, the per-rating penalty (Surprise's ``reg_all``).
+    init_std : float, default 0.1
+        Standard deviation of the initial factors.
+    batch_size : int, default 512
+        Ratings per SGD step.
+    random_state : int, default 0
+        Seed of the initial factors and the SGD shuffle.
+    rating_scale : (float, float), default (1, 5)
+
+    Attributes (after ``fit``)
+    --------------------------
+    parameters_ : FactorParameters
+    loss_history_ : list of float
+        :math:`L` on the training ratings after each epoch.
+
+    Unseen users or items: the known biases only (:math:`\\mu + b_i` for a new user), as in
+    Surprise.
+    """
+
+    def __init__(self, solver: str = "sgd", *, n_factors: int = 100, n_epochs: int = 20,
+                 learning_rate: float = 0.005, reg: float = 0.02, init_std: float = 0.1,
+                 batch_size: int = 512, random_state: int = 0, rating_scale=(1.0, 5.0)):
+        super().__init__(rating_scale=rating_scale)
+        self.solver = solver
+        self.n_factors = n_factors
+        self.n_epochs = n_epochs
+        self.learning_rate = learning_rate
+        self.reg = reg
+        self.init_std = init_std
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _fit(self, user_rows, item_columns, ratings) -> None:
+        solver = check_choice(self.solver, "solver", MF_SOLVERS)
+        n_factors = check_positive_int(self.n_factors, "n_factors")
+        n_epochs = check_positive_int(self.n_epochs, "n_epochs")
+        reg = check_real(self.reg, "reg", min_val=0)
+        init_std = check_real(self.init_std, "init_std", min_val=0)
+        rng = np.random.default_rng(check_int(self.random_state, "random_state", min_val=0))
+        if solver == "sgd":
+            learning_rate = check_real(self.learning_rate, "learning_rate", min_val=0,
+                                       include_boundaries="neither")
+            batch_size = check_positive_int(self.batch_size, "batch_size")
+        params = FactorParameters.initial(self.n_users_, self.n_items_, n_factors, init_std, rng)
+        data = (user_rows, item_columns, ratings, self.global_mean_)
+        self.loss_history_ = []
+        for _ in range(n_epochs):
+            if solver == "sgd":
+                sgd_epoch(params, *data, learning_rate=learning_rate, reg=reg,
+                          batch_size=batch_size, rng=rng)
+            else:
+                als_update_users(params, *data, reg)
+                als_update_items(params, *data, reg)
+            self.loss_history_.append(mf_loss(params, *data, reg))
+        self.parameters_ = params
+
+    def _predict(self, user_rows, item_columns) -> np.ndarray:
+        params = self.parameters_
+        known_user, known_item = user_rows >= 0, item_columns >= 0
+        users, items = np.maximum(user_rows, 0), np.maximum(item_columns, 0)
+        dots = np.einsum("nf,nf->n", params.user_factors[users], params.item_factors[items])
+        return (self.global_mean_ + np.where(known_user, params.user_bias[users], 0.0)
+                + np.where(known_item, params.item_bias[items], 0.0)
+                + np.where(known_user & known_item, dots, 0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class MatrixFactorisationConfig(ProfileConfig):
+    """Sizes of the rating chapter's factor models, per fold of 5-fold ML-100K (full values).
+
+    - ``sgd_*``: SGD at Surprise's ``SVD`` settings (100 factors, 20 epochs, lr 0.005,
+      reg 0.02), fewer factors in the quick run.
+    - ``als_*``: ALS, its penalty chosen on validation from ``als_reg_grid`` (a grid of one
+      value in the quick run: nothing to choose).
+    - ``tuned_sgd_*``: SGD with a larger learning rate and more epochs, its penalty chosen on
+      validation from ``tuned_sgd_reg_grid``; an empty grid (quick run) skips the model.
+
+    ``cost`` counts rating visits times factors over the 5 folds, validation fits included.
+    """
+
+    sgd_factors: int = 100
+    sgd_epochs: int = 20
+    als_factors: int = 50
+    als_epochs: int = 12
+    als_reg_grid: tuple = (0.05, 0.1)
+    tuned_sgd_factors: int = 100
+    tuned_sgd_epochs: int = 40
+    tuned_sgd_learning_rate: float = 0.01
+    tuned_sgd_reg_grid: tuple = (0.05, 0.1)
+
+    QUICK: ClassVar[dict] = {"sgd_factors": 50, "als_factors": 10, "als_epochs": 8,
+                             "als_reg_grid": (0.1,), "tuned_sgd_reg_grid": ()}
+    QUICK_COST_LIMIT: ClassVar[int] = 500_000_000
+
+    def cost(self) -> int:
+        n_train, n_folds = 80_000, 5
+
+        def fits(grid) -> int:       # one fit per candidate, one refit; none for a single value
+            return 0 if not grid else (1 if len(grid) == 1 else len(grid) + 1)
+
+        per_fold = (self.sgd_factors * self.sgd_epochs
+                    + self.als_factors * self.als_epochs * fits(self.als_reg_grid)
+                    + self.tuned_sgd_factors * self.tuned_sgd_epochs * fits(self.tuned_sgd_reg_grid))
+        return n_folds * n_train * per_fold

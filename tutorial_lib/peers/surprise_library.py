@@ -1,0 +1,119 @@
+"""The Surprise library's rating predictors, run on the same folds as ours.
+
+Surprise (Hug 2020, "Surprise: A Python library for recommender systems", JOSS 5(52)) is the
+reference implementation of the classical explicit-feedback algorithms. Its benchmark
+(``examples/benchmark.py``) cross-validates each algorithm with its default settings on
+``KFold(random_state=0)``; :func:`cross_validate_surprise` does the same on folds given as
+row positions (:func:`tutorial_lib.data.splits.surprise_benchmark_folds`), building each
+fold's trainset and testset the way ``KFold.split`` does, so that our models
+(:mod:`tutorial_lib.evaluation.rating_protocol`) and Surprise's see the same ratings.
+
+Settings: every algorithm is built as the benchmark builds it (defaults; ``random_state=0``
+for the randomly initialised ones; ``SVDpp(cache_ratings=True)``), with ``verbose=False``,
+which changes only what is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from tutorial_lib.evaluation import metrics
+from tutorial_lib.evaluation.rating_protocol import FOLD_COLUMNS
+from tutorial_lib.evaluation.results import Timer
+from tutorial_lib.validation import check_choice, require_columns
+
+__all__ = [
+    "SURPRISE_ALGORITHMS",
+    "cross_validate_surprise",
+    "fold_sets",
+    "make_surprise_algorithm",
+    "surprise_dataset",
+]
+
+#: The benchmark's algorithms that :func:`make_surprise_algorithm` builds.
+SURPRISE_ALGORITHMS = ("BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline", "SVD", "SVDpp",
+                       "NMF", "SlopeOne", "CoClustering", "NormalPredictor")
+_SEEDED = {"SVD", "SVDpp", "NMF", "CoClustering"}
+_QUIET = {"BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline", "SVD", "SVDpp", "NMF"}
+
+
+def surprise_dataset(ratings: pd.DataFrame, rating_scale=(1, 5)):
+    """A ``surprise.Dataset`` holding ``ratings`` (``user_id``, ``item_id``, ``rating``), in row order."""
+    from surprise import Dataset, Reader
+
+    ratings = require_columns(ratings, "ratings", ("user_id", "item_id", "rating"), allow_empty=False)
+    return Dataset.load_from_df(ratings[["user_id", "item_id", "rating"]],
+                                Reader(rating_scale=tuple(rating_scale)))
+
+
+def fold_sets(dataset, train_positions: np.ndarray, test_positions: np.ndarray):
+    """``(trainset, testset)`` of one fold, built as ``surprise.model_selection.KFold`` builds it."""
+    raw_train = [dataset.raw_ratings[position] for position in train_positions]
+    raw_test = [dataset.raw_ratings[position] for position in test_positions]
+    return dataset.construct_trainset(raw_train), dataset.construct_testset(raw_test)
+
+
+def make_surprise_algorithm(name: str, **options):
+    """A Surprise algorithm with its benchmark's settings, ``options`` overriding them.
+
+    ``name`` is one of :data:`SURPRISE_ALGORITHMS` (the class name).
+    """
+    import surprise
+
+    name = check_choice(name, "name", SURPRISE_ALGORITHMS)
+    settings = {}
+    if name in _SEEDED:
+        settings["random_state"] = 0
+    if name in _QUIET:
+        settings["verbose"] = False
+    if name == "SVDpp":
+        settings["cache_ratings"] = True
+    settings.update(options)
+    return getattr(surprise, name)(**settings)
+
+
+def cross_validate_surprise(name: str, ratings: pd.DataFrame,
+                            folds: Sequence[tuple[np.ndarray, np.ndarray]], *,
+                            rating_scale=(1, 5), **options) -> pd.DataFrame:
+    """Surprise's ``name`` on each fold: test RMSE and MAE, fit and test seconds.
+
+    Parameters
+    ----------
+    name : str
+        An algorithm of :data:`SURPRISE_ALGORITHMS`, built by :func:`make_surprise_algorithm`
+        (``options`` override its settings).
+    ratings : pandas.DataFrame with ``user_id``, ``item_id``, ``rating``
+        In the order the folds' positions refer to.
+    folds : sequence of ``(train_positions, test_positions)``
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per fold, the columns of
+        :data:`tutorial_lib.evaluation.rating_protocol.FOLD_COLUMNS`. Predictions are
+        Surprise's own (clipped to the rating scale; its default for pairs it cannot predict).
+    """
+    dataset = surprise_dataset(ratings, rating_scale)
+    if not folds:
+        raise ValueError("folds is empty.")
+    rows = []
+    for fold, (train_positions, test_positions) in enumerate(folds):
+        trainset, testset = fold_sets(dataset, train_positions, test_positions)
+        algorithm = make_surprise_algorithm(name, **options)
+        with Timer() as fit_timer:
+            algorithm.fit(trainset)
+        with Timer() as test_timer:
+            predictions = algorithm.test(testset)
+        true_ratings = np.array([prediction.r_ui for prediction in predictions])
+        estimates = np.array([prediction.est for prediction in predictions])
+        rows.append({
+            "fold": fold,
+            "rmse": metrics.rmse(true_ratings, estimates),
+            "mae": metrics.mae(true_ratings, estimates),
+            "fit_seconds": fit_timer.seconds,
+            "test_seconds": test_timer.seconds,
+        })
+    return pd.DataFrame(rows, columns=list(FOLD_COLUMNS))
