@@ -54,7 +54,9 @@ class ChooseOnValidation:
 
     ``fit(train)`` splits ``train`` with :func:`inner_validation_split`, fits every candidate
     on the inner training part, scores each by validation RMSE, and refits the best one on the
-    whole of ``train``; ``predict`` is that refitted model's.
+    whole of ``train``; ``predict`` is that refitted model's. With a single candidate there is
+    nothing to choose: it is fitted on all of ``train`` at once (``validation_rmse_`` stays
+    empty).
 
     Parameters
     ----------
@@ -81,8 +83,12 @@ class ChooseOnValidation:
     def fit(self, train: pd.DataFrame) -> ChooseOnValidation:
         if not isinstance(self.candidates, Mapping) or not self.candidates:
             raise ValueError("candidates must be a non-empty mapping of name to a model factory.")
-        inner_train, validation = inner_validation_split(train, self.valid_fraction, self.random_state)
         self.validation_rmse_ = {}
+        if len(self.candidates) == 1:     # nothing to choose: fit it on all of train
+            self.chosen_ = next(iter(self.candidates))
+            self.model_ = self.candidates[self.chosen_]().fit(train)
+            return self
+        inner_train, validation = inner_validation_split(train, self.valid_fraction, self.random_state)
         for name, make_model in self.candidates.items():
             model = make_model().fit(inner_train)
             predictions = model.predict(validation["user_id"], validation["item_id"])

@@ -15,11 +15,14 @@ which changes only what is printed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.evaluation import metrics
 from tutorial_lib.evaluation.rating_protocol import FOLD_COLUMNS
 from tutorial_lib.evaluation.results import Timer
@@ -27,6 +30,7 @@ from tutorial_lib.validation import check_choice, require_columns
 
 __all__ = [
     "SURPRISE_ALGORITHMS",
+    "SurprisePeerConfig",
     "cross_validate_surprise",
     "fold_sets",
     "make_surprise_algorithm",
@@ -38,6 +42,29 @@ SURPRISE_ALGORITHMS = ("BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline"
                        "NMF", "SlopeOne", "CoClustering", "NormalPredictor")
 _SEEDED = {"SVD", "SVDpp", "NMF", "CoClustering"}
 _QUIET = {"BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline", "SVD", "SVDpp", "NMF"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SurprisePeerConfig(ProfileConfig):
+    """Which of Surprise's algorithms a chapter runs on the 5 folds (full values).
+
+    The quick run keeps the ones that match ours exactly or closely (``BaselineOnly``,
+    ``KNNWithMeans``, ``KNNBaseline``, ``SVD``); the full run adds the rest of the benchmark,
+    ``SVDpp`` (minutes per fold) among them. ``cost`` is in rough seconds on the 2-core CPU
+    for the 5 folds of ML-100K.
+    """
+
+    algorithms: tuple = ("BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline", "SVD",
+                         "SVDpp", "NMF", "SlopeOne", "CoClustering")
+
+    QUICK: ClassVar[dict] = {"algorithms": ("BaselineOnly", "KNNWithMeans", "KNNBaseline", "SVD")}
+    QUICK_COST_LIMIT: ClassVar[int] = 60
+    SECONDS_FOR_FIVE_FOLDS: ClassVar[dict] = {
+        "BaselineOnly": 2, "KNNBasic": 16, "KNNWithMeans": 16, "KNNBaseline": 16, "SVD": 10,
+        "SVDpp": 200, "NMF": 15, "SlopeOne": 25, "CoClustering": 15, "NormalPredictor": 2}
+
+    def cost(self) -> int:
+        return sum(self.SECONDS_FOR_FIVE_FOLDS[name] for name in self.algorithms)
 
 
 def surprise_dataset(ratings: pd.DataFrame, rating_scale=(1, 5)):
