@@ -117,53 +117,62 @@ def _summed_by_index(steps: np.ndarray, index: np.ndarray, n_rows: int) -> np.nd
         n_rows, n_factors)
 
 
-def sgd_epoch(params: FactorParameters, user_rows, item_columns, ratings, global_mean, *,
-              learning_rate: float, reg: float, batch_size: int, rng: np.random.Generator,
+def sgd_epoch(params: FactorParameters, user_rows, item_columns, ratings,
+              global_mean, *, learning_rate: float, reg: float,
+              batch_size: int, rng: np.random.Generator,
               update_users: bool = True, update_items: bool = True) -> None:
-    """One pass of mini-batch SGD over the ratings (shape ``(n_ratings,)``), in place.
+    """One pass of mini-batch SGD over the ratings, in place.
 
-    ``update_users=False`` (``update_items=False``) holds the user (item) side fixed.
+    ``user_rows``, ``item_columns``, ``ratings``: shape ``(n_ratings,)``.
+    ``update_users=False`` (``update_items=False``) holds that side fixed.
     """
     n_users, n_items = len(params.user_bias), len(params.item_bias)
+    lr = learning_rate
     order = rng.permutation(len(ratings))
     for start in range(0, len(ratings), batch_size):
         batch = order[start:start + batch_size]
-        users, items = user_rows[batch], item_columns[batch]
-        p, q = params.user_factors[users], params.item_factors[items]      # (B, f) copies
-        b_u, b_i = params.user_bias[users], params.item_bias[items]        # (B,)
-        errors = ratings[batch] - global_mean - b_u - b_i - np.einsum("bf,bf->b", p, q)
+        users, items = user_rows[batch], item_columns[batch]     # (B,)
+        p = params.user_factors[users]                           # (B, f)
+        q = params.item_factors[items]                           # (B, f)
+        b_u, b_i = params.user_bias[users], params.item_bias[items]
+        dots = np.einsum("bf,bf->b", p, q)
+        errors = ratings[batch] - global_mean - b_u - b_i - dots  # (B,)
+        # The batch's steps, summed per user and per item.
         if update_users:
-            params.user_bias += learning_rate * np.bincount(
+            params.user_bias += lr * np.bincount(
                 users, errors - reg * b_u, minlength=n_users)
-            params.user_factors += learning_rate * _summed_by_index(
+            params.user_factors += lr * _summed_by_index(
                 errors[:, None] * q - reg * p, users, n_users)
         if update_items:
-            params.item_bias += learning_rate * np.bincount(
+            params.item_bias += lr * np.bincount(
                 items, errors - reg * b_i, minlength=n_items)
-            params.item_factors += learning_rate * _summed_by_index(
+            params.item_factors += lr * _summed_by_index(
                 errors[:, None] * p - reg * q, items, n_items)
 
 
 def _ridge_solves(rows, columns, targets, n_rows, other_factors, reg):
-    """For every row r: argmin_x sum_(r,c) (t - x . (o_c, 1))^2 + reg * n_r * |x|^2.
+    """Each row's (factors, bias) minimising its penalised squared error.
 
-    ``rows``, ``columns``, ``targets``: shape ``(n_ratings,)``; ``other_factors``:
-    ``(n_columns, f)``. Returns factors ``(n_rows, f)`` and biases ``(n_rows,)``; a row with
-    no rating gets zeros. One ``(f+1) x (f+1)`` solve per row: the loop runs over rows
-    (943 users, 1682 items), never over ratings, and each step is a BLAS product.
+    For row r: argmin_x sum_c (t_rc - x . (o_c, 1))^2 + reg n_r |x|^2.
+    ``rows``, ``columns``, ``targets``: shape ``(n_ratings,)``;
+    ``other_factors``: ``(n_columns, f)``. Returns factors
+    ``(n_rows, f)`` and biases ``(n_rows,)``; zeros for a row with no
+    rating. The loop runs over rows (users or items), never ratings.
     """
     n_factors = other_factors.shape[1]
-    augmented = np.hstack([other_factors, np.ones((len(other_factors), 1))])    # (n_columns, f+1)
+    ones = np.ones((len(other_factors), 1))
+    augmented = np.hstack([other_factors, ones])          # (n_cols, f+1)
     order = np.argsort(rows, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+    counts = np.bincount(rows, minlength=n_rows)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
     solution = np.zeros((n_rows, n_factors + 1))
     identity = np.eye(n_factors + 1)
     for row in range(n_rows):
-        mine = order[bounds[row]:bounds[row + 1]]
+        mine = order[bounds[row]:bounds[row + 1]]   # this row's ratings
         if len(mine) == 0:
             continue
-        design = augmented[columns[mine]]                                        # (n_r, f+1)
-        gram = design.T @ design + reg * len(mine) * identity                    # (f+1, f+1)
+        design = augmented[columns[mine]]                 # (n_r, f+1)
+        gram = design.T @ design + reg * len(mine) * identity
         solution[row] = np.linalg.solve(gram, design.T @ targets[mine])
     return solution[:, :n_factors], solution[:, n_factors]
 
@@ -286,7 +295,7 @@ class MatrixFactorisationConfig(ProfileConfig):
     tuned_sgd_learning_rate: float = 0.01
     tuned_sgd_reg_grid: tuple = (0.05, 0.1)
 
-    QUICK: ClassVar[dict] = {"sgd_factors": 50, "als_factors": 10, "als_epochs": 8,
+    QUICK: ClassVar[dict] = {"sgd_factors": 20, "als_factors": 10, "als_epochs": 8,
                              "als_reg_grid": (0.1,), "tuned_sgd_reg_grid": ()}
     QUICK_COST_LIMIT: ClassVar[int] = 500_000_000
 

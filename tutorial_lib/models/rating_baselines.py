@@ -78,24 +78,27 @@ def baseline_loss(user_rows, item_columns, ratings, global_mean, user_bias, item
     return float(errors @ errors + reg_user * user_bias @ user_bias + reg_item * item_bias @ item_bias)
 
 
-def fit_baselines_als(user_rows, item_columns, ratings, n_users, n_items, *, global_mean,
-                      reg_user=15.0, reg_item=10.0, n_epochs=10) -> tuple[np.ndarray, np.ndarray]:
-    """User and item biases by alternating least squares (items first, then users).
+def fit_baselines_als(user_rows, item_columns, ratings, n_users, n_items,
+                      *, global_mean, reg_user=15.0, reg_item=10.0,
+                      n_epochs=10) -> tuple[np.ndarray, np.ndarray]:
+    """User and item biases by ALS (items first, then users, from 0).
 
-    Inputs have shape ``(n_ratings,)``. Returns ``(user_bias, item_bias)``, shapes
-    ``(n_users,)`` and ``(n_items,)``.
+    Inputs have shape ``(n_ratings,)``. Returns ``(user_bias,
+    item_bias)``, shapes ``(n_users,)`` and ``(n_items,)``.
     """
     user_bias, item_bias = np.zeros(n_users), np.zeros(n_items)
-    ratings_per_user = np.bincount(user_rows, minlength=n_users)
-    ratings_per_item = np.bincount(item_columns, minlength=n_items)
+    per_user = np.bincount(user_rows, minlength=n_users)     # n_u
+    per_item = np.bincount(item_columns, minlength=n_items)  # n_i
     for _ in range(n_epochs):
-        # b_i = sum over the item's raters of (r - mu - b_u), over (reg_item + |U_i|)
-        item_residuals = ratings - global_mean - user_bias[user_rows]
-        item_bias = np.bincount(item_columns, item_residuals, minlength=n_items) / (
-            reg_item + ratings_per_item)
-        user_residuals = ratings - global_mean - item_bias[item_columns]
-        user_bias = np.bincount(user_rows, user_residuals, minlength=n_users) / (
-            reg_user + ratings_per_user)
+        # b_i = sum over raters of (r - mu - b_u) / (reg_item + n_i)
+        residuals = ratings - global_mean - user_bias[user_rows]
+        item_sums = np.bincount(item_columns, residuals,
+                                minlength=n_items)
+        item_bias = item_sums / (reg_item + per_item)
+        # b_u = sum over u's items of (r - mu - b_i) / (reg_user + n_u)
+        residuals = ratings - global_mean - item_bias[item_columns]
+        user_sums = np.bincount(user_rows, residuals, minlength=n_users)
+        user_bias = user_sums / (reg_user + per_user)
     return user_bias, item_bias
 
 

@@ -270,30 +270,35 @@ class NeighbourhoodRatingPredictor(RatingPredictor):
                                            shrinkage=self.shrinkage, min_support=min_support)
 
     # -- predicting -----------------------------------------------------------------------
-    def _neighbourhood_terms(self, x_rows: np.ndarray, y: int) -> tuple[np.ndarray, np.ndarray]:
-        """Sum of s * (r - c) over the chosen neighbours, and the number of them.
+    def _neighbourhood_terms(self, x_rows, y):
+        """Weighted mean deviation of the neighbours, and how many.
 
-        ``x_rows``: the known x positions asking about the one ``y``, shape ``(m,)``.
-        Returns the weighted average of the deviations (0 when there is none) and the
-        number of positive neighbours used, both shape ``(m,)``.
+        ``x_rows``: shape ``(m,)``, the known x (users, if user-based)
+        asking about the one ``y`` (item). Returns, shape ``(m,)``
+        each: sum of s * (r - c) over the chosen neighbours divided by
+        the sum of their s (0 with none), and their number.
         """
-        start, stop = self.neighbour_start_[y], self.neighbour_start_[y + 1]
-        neighbours = self.neighbour_x_[start:stop]                   # (n,)
-        deviations = self.neighbour_deviation_[start:stop]           # (n,)
-        weights = self.similarity_[np.ix_(x_rows, neighbours)]       # (m, n)
-        weights[x_rows[:, None] == neighbours[None, :]] = -np.inf    # not one's own neighbour
+        start = self.neighbour_start_[y]
+        stop = self.neighbour_start_[y + 1]
+        neighbours = self.neighbour_x_[start:stop]           # (n,)
+        deviations = self.neighbour_deviation_[start:stop]   # (n,)
+        weights = self.similarity_[np.ix_(x_rows, neighbours)]  # (m, n)
+        # Not one's own neighbour.
+        weights[x_rows[:, None] == neighbours[None, :]] = -np.inf
         if len(neighbours) > self.k_:
-            # The k largest similarities per row; equal ones in training-row order.
-            chosen = np.argsort(-weights, axis=1, kind="stable")[:, :self.k_]   # (m, k)
+            # The k largest per row; ties in training-row order.
+            by_weight = np.argsort(-weights, axis=1, kind="stable")
+            chosen = by_weight[:, :self.k_]                  # (m, k)
             weights = np.take_along_axis(weights, chosen, axis=1)
-            deviations = deviations[chosen]                                     # (m, k)
+            deviations = deviations[chosen]                  # (m, k)
         positive = weights > 0
         weights = np.where(positive, weights, 0.0)
-        n_used = positive.sum(axis=1)
         weight_sums = weights.sum(axis=1)
         weighted = (weights * deviations).sum(axis=1)
-        average = np.divide(weighted, weight_sums, out=np.zeros_like(weighted), where=weight_sums > 0)
-        return average, n_used
+        average = np.divide(weighted, weight_sums,
+                            out=np.zeros_like(weighted),
+                            where=weight_sums > 0)
+        return average, positive.sum(axis=1)
 
     def _predict(self, user_rows, item_columns) -> np.ndarray:
         x_rows, y_columns = (user_rows, item_columns) if self.user_based else (item_columns, user_rows)
