@@ -287,13 +287,13 @@ class MatrixFactorisationConfig(ProfileConfig):
 
     sgd_factors: int = 100
     sgd_epochs: int = 20
-    als_factors: int = 50
-    als_epochs: int = 12
-    als_reg_grid: tuple = (0.05, 0.1)
+    als_factors: int = 20
+    als_epochs: int = 10
+    als_reg_grid: tuple = (0.05, 0.1, 0.2)
     tuned_sgd_factors: int = 100
     tuned_sgd_epochs: int = 40
     tuned_sgd_learning_rate: float = 0.01
-    tuned_sgd_reg_grid: tuple = (0.05, 0.1)
+    tuned_sgd_reg_grid: tuple = (0.08, 0.12)
 
     QUICK: ClassVar[dict] = {"sgd_factors": 20, "als_factors": 10, "als_epochs": 8,
                              "als_reg_grid": (0.1,), "tuned_sgd_reg_grid": ()}
