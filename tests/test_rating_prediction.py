@@ -378,3 +378,51 @@ def test_bad_ratings_are_refused(model, toy_ratings):
 def test_bad_settings_are_named(model, message, toy_ratings):
     with pytest.raises(ValueError, match=message):
         model.fit(toy_ratings)
+
+
+# ---------------------------------------------------------------------------------------
+# SVD++
+# ---------------------------------------------------------------------------------------
+def test_svdpp_full_batch_step_is_minus_half_the_gradient_of_its_loss():
+    frame = random_ratings(7, n_users=8, n_items=6, density=0.7)
+    users, items, values = positions(frame)
+    n_users, n_items, n_factors = users.max() + 1, items.max() + 1, 2
+    mu, reg, rate = values.mean(), 0.05, 1e-6
+    rng = np.random.default_rng(0)
+    params = mf.FactorParameters.initial(n_users, n_items, n_factors, 0.5, rng)
+    params.user_bias[:] = rng.normal(0, 0.3, n_users)
+    implicit = rng.normal(0, 0.5, (n_items, n_factors))
+    weights = mf.implicit_weights(users, items, n_users, n_items)
+    flat_before = np.concatenate([a.ravel() for a in (*vars(params).values(), implicit)])
+    stepped, stepped_implicit = mf.FactorParameters(*(a.copy() for a in vars(params).values())), implicit.copy()
+    mf.svdpp_sgd_epoch(stepped, stepped_implicit, weights, users, items, values, mu, learning_rate=rate,
+                       reg=reg, batch_size=len(values), rng=np.random.default_rng(1))
+    flat_after = np.concatenate([a.ravel() for a in (*vars(stepped).values(), stepped_implicit)])
+    sizes = [a.size for a in (*vars(params).values(), implicit)]
+    shapes = [a.shape for a in (*vars(params).values(), implicit)]
+
+    def loss_of(flat):
+        parts = np.split(flat, np.cumsum(sizes)[:-1])
+        arrays = [part.reshape(shape) for part, shape in zip(parts, shapes)]
+        return mf.svdpp_loss(mf.FactorParameters(*arrays[:4]), arrays[4], weights, users, items, values, mu, reg)
+
+    eps = 1e-6
+    gradient = np.array([(loss_of(flat_before + eps * e) - loss_of(flat_before - eps * e)) / (2 * eps)
+                         for e in np.eye(len(flat_before))])
+    np.testing.assert_allclose((flat_after - flat_before) / rate, -gradient / 2, rtol=1e-4, atol=1e-6)
+
+
+def test_svdpp_fits_and_predicts_by_its_formula():
+    frame = random_ratings(8, n_users=40, n_items=30, density=0.6)
+    users, items, values = positions(frame)
+    model = mf.SVDPlusPlus(n_factors=3, n_epochs=30, learning_rate=0.01, batch_size=32).fit(frame)
+    mean_rmse = metrics.rmse(values, np.full(len(values), values.mean()))
+    assert metrics.rmse(values, model.predict(users, items)) < 0.8 * mean_rmse
+    params, y = model.parameters_, model.implicit_factors_
+    user, item = 3, 5
+    row, column = np.searchsorted(model.user_ids_, user), np.searchsorted(model.item_ids_, item)
+    rated_items = np.searchsorted(model.item_ids_, items[users == user])
+    taste = params.user_factors[row] + y[rated_items].sum(axis=0) / np.sqrt(len(rated_items))
+    expected = model.global_mean_ + params.user_bias[row] + params.item_bias[column] + params.item_factors[column] @ taste
+    assert model.predict([user], [item])[0] == pytest.approx(np.clip(expected, 1, 5))
+    assert model.predict([999], [item])[0] == pytest.approx(np.clip(model.global_mean_ + params.item_bias[column], 1, 5))
