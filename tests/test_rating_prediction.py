@@ -426,3 +426,35 @@ def test_svdpp_fits_and_predicts_by_its_formula():
     expected = model.global_mean_ + params.user_bias[row] + params.item_bias[column] + params.item_factors[column] @ taste
     assert model.predict([user], [item])[0] == pytest.approx(np.clip(expected, 1, 5))
     assert model.predict([999], [item])[0] == pytest.approx(np.clip(model.global_mean_ + params.item_bias[column], 1, 5))
+
+
+def test_mf_full_batch_step_on_both_sides_is_minus_half_the_gradient_of_its_loss():
+    # One full batch updates users and items from the same errors: the step of every
+    # parameter (user and item biases and factors) is -rate/2 times the loss gradient.
+    frame = random_ratings(11, n_users=7, n_items=6, density=0.7)
+    users, items, values = positions(frame)
+    n_users, n_items, n_factors = users.max() + 1, items.max() + 1, 2
+    mu, reg, rate = values.mean(), 0.05, 1e-6
+    rng = np.random.default_rng(3)
+    params = mf.FactorParameters.initial(n_users, n_items, n_factors, 0.5, rng)
+    params.user_bias[:] = rng.normal(0, 0.3, n_users)
+    params.item_bias[:] = rng.normal(0, 0.3, n_items)
+    arrays_before = [a.copy() for a in vars(params).values()]
+    stepped = mf.FactorParameters(*(a.copy() for a in arrays_before))
+    mf.sgd_epoch(stepped, users, items, values, mu, learning_rate=rate, reg=reg,
+                 batch_size=len(values), rng=np.random.default_rng(1))
+    flat_before = np.concatenate([a.ravel() for a in arrays_before])
+    flat_after = np.concatenate([a.ravel() for a in vars(stepped).values()])
+    sizes = [a.size for a in arrays_before]
+    shapes = [a.shape for a in arrays_before]
+
+    def loss_of(flat):
+        parts = np.split(flat, np.cumsum(sizes)[:-1])
+        arrays = [part.reshape(shape) for part, shape in zip(parts, shapes)]
+        return mf.mf_loss(mf.FactorParameters(*arrays), users, items, values, mu, reg)
+
+    eps = 1e-6
+    gradient = np.array([(loss_of(flat_before + eps * e) - loss_of(flat_before - eps * e)) / (2 * eps)
+                         for e in np.eye(len(flat_before))])
+    np.testing.assert_allclose((flat_after - flat_before) / rate, -gradient / 2, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(stepped.item_bias, arrays_before[list(vars(params)).index("item_bias")])
