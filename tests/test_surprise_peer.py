@@ -121,3 +121,28 @@ def test_cross_validate_surprise_matches_ours_on_the_same_folds():
 def test_unknown_algorithm_is_named():
     with pytest.raises(ValueError, match="name"):
         make_surprise_algorithm("SVD+++")
+
+
+@pytest.mark.parametrize("user_based", [True, False])
+def test_knn_takes_tied_neighbours_in_training_order_as_surprise_does(user_based):
+    # 200 neighbours whose MSD similarity (one co-rating, 0, 1 or 2 stars apart) is exactly
+    # 1, 1/2 or 1/5, in shuffled order, and k=40: which of the tied ones are taken decides
+    # the prediction. With more than 16 candidates NumPy's default (introsort) argsort is
+    # not stable and takes other tied neighbours; a stable sort takes Surprise's.
+    rng = np.random.default_rng(0)
+    n_neighbours = 200
+    neighbours = np.arange(1, n_neighbours + 1)
+    rows = np.concatenate([[0], neighbours, neighbours])
+    columns = np.concatenate([[1], np.ones(n_neighbours, int), np.zeros(n_neighbours, int)])
+    values = np.concatenate([[3.0], rng.choice([3.0, 4.0, 5.0], n_neighbours),
+                             rng.integers(1, 6, n_neighbours)])
+    users, items = (rows, columns) if user_based else (columns + 100, rows)
+    frame = pd.DataFrame({"user_id": users, "item_id": items, "rating": values})
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    options = {"k": 40, "sim_options": {"name": "msd", "user_based": user_based}}
+    algorithm = make_surprise_algorithm("KNNBasic", **options)
+    algorithm.fit(surprise_dataset(frame).build_full_trainset())
+    user, item = (0, 0) if user_based else (100, 0)
+    theirs = algorithm.predict(user, item).est
+    ours = NeighbourhoodRatingPredictor("none", "msd", user_based=user_based, k=40).fit(frame)
+    assert ours.predict([user], [item])[0] == pytest.approx(theirs, abs=1e-12)
