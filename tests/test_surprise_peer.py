@@ -13,7 +13,7 @@ import pytest
 surprise = pytest.importorskip("surprise")
 from surprise.model_selection import KFold  # noqa: E402
 
-from tutorial_lib.data.datasets import load_movielens_ratings  # noqa: E402
+from tutorial_lib.data.datasets import fetch_file, load_movielens_ratings  # noqa: E402
 from tutorial_lib.data.splits import surprise_benchmark_folds  # noqa: E402
 from tutorial_lib.evaluation.rating_protocol import cross_validate_ratings  # noqa: E402
 from tutorial_lib.models.rating_baselines import BaselinePredictor  # noqa: E402
@@ -75,18 +75,25 @@ def test_folds_equal_kfold_on_a_small_frame():
 
 @needs_mirror
 def test_folds_equal_the_benchmark_kfold_on_movielens_100k():
+    # Surprise's side is built by Surprise's own reader from the u.data file (as its builtin
+    # ml-100k dataset is), so a bug in our loader would show here.
+    from surprise import Dataset, Reader
+
     ratings = load_movielens_ratings("ml-100k", file_order=True)
-    dataset = surprise_dataset(ratings)
+    their_dataset = Dataset.load_from_file(str(fetch_file("movielens/ml-100k/u.data")), Reader("ml-100k"))
     ours = surprise_benchmark_folds(len(ratings))
-    theirs = kfold_positions(dataset)
     assert [len(test) for _, test in ours] == [20_000] * 5
-    for (train, test), their_test in zip(ours, theirs):
-        np.testing.assert_array_equal(test, their_test)
+    their_folds = list(KFold(random_state=0).split(their_dataset))
+    columns = ["user_id", "item_id", "rating"]
+    for (train, test), (their_trainset, their_testset) in zip(ours, their_folds):
+        their_test = [(int(u), int(i), float(r)) for u, i, r in their_testset]
+        assert their_test == list(ratings.iloc[test][columns].itertuples(index=False, name=None))
+        assert their_trainset.n_ratings == len(train)
     # The trainset is built in the same order too (it decides neighbour ties).
-    trainset, _ = fold_sets(dataset, *ours[0])
-    their_trainset = next(KFold(random_state=0).split(dataset))[0]
+    trainset, _ = fold_sets(surprise_dataset(ratings), *ours[0])
+    their_trainset = their_folds[0][0]
     first = [trainset.to_raw_uid(u) for u, _, _ in list(trainset.all_ratings())[:50]]
-    assert first == [their_trainset.to_raw_uid(u) for u, _, _ in list(their_trainset.all_ratings())[:50]]
+    assert first == [int(their_trainset.to_raw_uid(u)) for u, _, _ in list(their_trainset.all_ratings())[:50]]
 
 
 def test_baseline_als_equals_surprise_baselineonly():
