@@ -330,6 +330,10 @@ def test_cross_validation_scores_each_fold_on_its_test_rows(toy_ratings):
     summary = summarise_folds(per_fold)
     assert summary["rmse_mean"] == pytest.approx(per_fold["rmse"].mean())
     assert summary["rmse_std"] == pytest.approx(np.std(per_fold["rmse"]))
+    # Two folds: t-interval with 1 degree of freedom, t = 12.706.
+    half_width = 12.7062 * np.std(per_fold["rmse"], ddof=1) / np.sqrt(2)
+    assert summary["rmse_ci_high"] - summary["rmse_mean"] == pytest.approx(half_width, rel=1e-4)
+    assert summary["mae_ci_low"] < summary["mae_mean"] < summary["mae_ci_high"]
 
 
 def test_choose_on_validation_uses_only_the_training_rows():

@@ -23,6 +23,7 @@ from tutorial_lib.peers.surprise_library import (  # noqa: E402
     fold_sets,
     make_surprise_algorithm,
     surprise_dataset,
+    surprise_settings,
 )
 
 needs_mirror = pytest.mark.skipif(
@@ -153,3 +154,12 @@ def test_knn_takes_tied_neighbours_in_training_order_as_surprise_does(user_based
     theirs = algorithm.predict(user, item).est
     ours = NeighbourhoodRatingPredictor("none", "msd", user_based=user_based, k=40).fit(frame)
     assert ours.predict([user], [item])[0] == pytest.approx(theirs, abs=1e-12)
+
+
+def test_item_knnbaseline_variant_equals_our_item_knn():
+    frame = toy_frame()
+    class_name, settings = surprise_settings("KNNBaseline, item")
+    assert class_name == "KNNBaseline" and settings["sim_options"]["user_based"] is False
+    users, items, theirs = surprise_test_pairs(frame, make_surprise_algorithm("KNNBaseline, item", k=2))
+    model = NeighbourhoodRatingPredictor("baseline", "pearson_baseline", user_based=False, k=2)
+    np.testing.assert_allclose(model.fit(frame).predict(users, items), theirs, atol=1e-12)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from tutorial_lib.evaluation import metrics
 from tutorial_lib.evaluation.results import Timer
+from tutorial_lib.evaluation.uncertainty import mean_t_interval
 from tutorial_lib.validation import check_int, check_real, require_columns
 
 __all__ = [
@@ -147,19 +148,22 @@ def cross_validate_ratings(make_model: Callable, ratings: pd.DataFrame,
     return pd.DataFrame(rows, columns=list(FOLD_COLUMNS))
 
 
-def summarise_folds(per_fold: pd.DataFrame) -> dict[str, float]:
-    """Mean and standard deviation over folds (``ddof=0``, as Surprise prints them).
+def summarise_folds(per_fold: pd.DataFrame, confidence: float = 0.95) -> dict[str, float]:
+    """Mean, standard deviation and t-interval of the mean over folds.
 
     ``per_fold``: the frame of :func:`cross_validate_ratings` (or of the Surprise peer).
-    Returns ``rmse_mean``, ``rmse_std``, ``mae_mean``, ``mae_std``, ``fit_seconds`` (the
-    mean per fold) and ``test_seconds`` (the mean per fold).
+    Returns ``rmse_mean``, ``rmse_std`` (``ddof=0``, as Surprise prints it: the spread of
+    the folds, not an interval), ``rmse_ci_low``, ``rmse_ci_high`` (Student's t-interval of
+    the mean over folds, :func:`tutorial_lib.evaluation.uncertainty.mean_t_interval`), the
+    same four for ``mae``, ``fit_seconds`` (the mean per fold) and ``test_seconds`` (the
+    mean per fold).
     """
     per_fold = require_columns(per_fold, "per_fold", FOLD_COLUMNS[1:], allow_empty=False)
-    return {
-        "rmse_mean": float(per_fold["rmse"].mean()),
-        "rmse_std": float(per_fold["rmse"].std(ddof=0)),
-        "mae_mean": float(per_fold["mae"].mean()),
-        "mae_std": float(per_fold["mae"].std(ddof=0)),
-        "fit_seconds": float(per_fold["fit_seconds"].mean()),
-        "test_seconds": float(per_fold["test_seconds"].mean()),
-    }
+    summary = {}
+    for name in ("rmse", "mae"):
+        mean, low, high = mean_t_interval(per_fold[name], confidence)
+        summary.update({f"{name}_mean": mean, f"{name}_std": float(per_fold[name].std(ddof=0)),
+                        f"{name}_ci_low": low, f"{name}_ci_high": high})
+    summary["fit_seconds"] = float(per_fold["fit_seconds"].mean())
+    summary["test_seconds"] = float(per_fold["test_seconds"].mean())
+    return summary

@@ -28,7 +28,9 @@ SGD (``solver="sgd"``). The gradient of one rating's term with respect to :math:
     q_i &\\leftarrow q_i + \\eta (e_{ui} p_u - \\lambda q_i),
 
 with :math:`e_{ui}`, :math:`p_u` and :math:`q_i` taken before the step. Surprise applies
-them rating by rating, in the same (user-sorted) order every epoch, in compiled Cython. Ours is
+them rating by rating, in the same order every epoch (``trainset.all_ratings()``: user by
+user in the order of their inner ids, i.e. of each user's first rating in the trainset, and
+each user's ratings in trainset order), in compiled Cython. Ours is
 vectorised: each epoch shuffles the ratings and cuts them into mini-batches of
 ``batch_size``; all ratings of a batch are evaluated with the parameters at the start of the
 batch, and their steps are *summed* (``numpy.add.at``) per user and per item. With batches
@@ -409,8 +411,8 @@ class MatrixFactorisationConfig(ProfileConfig):
 
     - ``sgd_*``: SGD at Surprise's ``SVD`` settings (100 factors, 20 epochs, lr 0.005,
       reg 0.02), fewer factors in the quick run.
-    - ``als_*``: ALS, its penalty chosen on validation from ``als_reg_grid`` (a grid of one
-      value in the quick run: nothing to choose).
+    - ``als_*``: ALS, its penalty chosen on validation from ``als_reg_grid`` (two values in
+      the quick run: SGD's 0.02 and 0.1).
     - ``tuned_sgd_*``: SGD with a larger learning rate and more epochs, its penalty chosen on
       validation from ``tuned_sgd_reg_grid``; an empty grid (quick run) skips the model.
     - ``svdpp``: whether to run :class:`SVDPlusPlus` at Surprise's ``SVDpp`` settings (about
@@ -423,7 +425,7 @@ class MatrixFactorisationConfig(ProfileConfig):
     sgd_epochs: int = 20
     als_factors: int = 20
     als_epochs: int = 10
-    als_reg_grid: tuple = (0.05, 0.1, 0.2)
+    als_reg_grid: tuple = (0.02, 0.05, 0.1, 0.2)
     tuned_sgd_factors: int = 100
     tuned_sgd_epochs: int = 40
     tuned_sgd_learning_rate: float = 0.01
@@ -431,7 +433,7 @@ class MatrixFactorisationConfig(ProfileConfig):
     svdpp: bool = True
 
     QUICK: ClassVar[dict] = {"sgd_factors": 20, "als_factors": 10, "als_epochs": 8,
-                             "als_reg_grid": (0.1,), "tuned_sgd_reg_grid": (), "svdpp": False}
+                             "als_reg_grid": (0.02, 0.1), "tuned_sgd_reg_grid": (), "svdpp": False}
     QUICK_COST_LIMIT: ClassVar[int] = 500_000_000
 
     def cost(self) -> int:
