@@ -22,6 +22,7 @@ from tutorial_lib.peers.surprise_library import (  # noqa: E402
     cross_validate_surprise,
     fold_sets,
     make_surprise_algorithm,
+    published_benchmark,
     surprise_dataset,
     surprise_settings,
 )
@@ -163,3 +164,20 @@ def test_item_knnbaseline_variant_equals_our_item_knn():
     users, items, theirs = surprise_test_pairs(frame, make_surprise_algorithm("KNNBaseline, item", k=2))
     model = NeighbourhoodRatingPredictor("baseline", "pearson_baseline", user_based=False, k=2)
     np.testing.assert_allclose(model.fit(frame).predict(users, items), theirs, atol=1e-12)
+
+
+def test_published_benchmark_is_read_from_the_installed_readme():
+    table = published_benchmark()
+    assert {"SVD", "SVDpp", "BaselineOnly", "KNNBasic", "KNNWithMeans", "KNNBaseline"} <= set(table.index)
+    assert table.loc["SVDpp", "label"].startswith("SVD++") and (table[["rmse", "mae"]] > 0.5).all().all()
+    with pytest.raises(ValueError, match="dataset"):
+        published_benchmark("Movielens 20M")
+
+
+@needs_mirror
+def test_baselineonly_on_our_folds_reproduces_the_published_benchmark():
+    ratings = load_movielens_ratings("ml-100k", file_order=True)
+    per_fold = cross_validate_surprise("BaselineOnly", ratings, surprise_benchmark_folds(len(ratings)))
+    published = published_benchmark().loc["BaselineOnly"]
+    assert abs(per_fold["rmse"].mean() - published["rmse"]) <= 5e-4
+    assert abs(per_fold["mae"].mean() - published["mae"]) <= 5e-4

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib.metadata
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -36,6 +38,7 @@ __all__ = [
     "cross_validate_surprise",
     "fold_sets",
     "make_surprise_algorithm",
+    "published_benchmark",
     "surprise_dataset",
     "surprise_settings",
 ]
@@ -169,3 +172,36 @@ def cross_validate_surprise(name: str, ratings: pd.DataFrame,
             "test_seconds": test_timer.seconds,
         })
     return pd.DataFrame(rows, columns=list(FOLD_COLUMNS))
+
+
+_PUBLISHED_ROW = re.compile(r"^\|\s*\[(?P<label>[^\]]+)\]\([^)]*\.(?P<name>\w+)\)\s*\|"
+                            r"\s*(?P<rmse>[\d.]+)\s*\|\s*(?P<mae>[\d.]+)\s*\|")
+
+
+def published_benchmark(dataset: str = "Movielens 100k") -> pd.DataFrame:
+    """Surprise's published benchmark table, read from the installed package's README.
+
+    The README of ``scikit-surprise`` (its package description, so the installed version's
+    own) lists the mean 5-fold RMSE and MAE of each algorithm at its default settings, to
+    three decimals, under a header naming the dataset (``"Movielens 100k"`` or
+    ``"Movielens 1M"``). Returns one row per algorithm, indexed by class name (the
+    link target of each row, e.g. ``SVDpp``; of the two SVD++ rows, the last,
+    ``cache_ratings=True``), columns ``label``, ``rmse``, ``mae``. Raises ``ValueError``
+    naming ``dataset`` when the README has no such table.
+    """
+    readme = importlib.metadata.metadata("scikit-surprise").get_payload() or ""
+    rows, in_table = {}, False
+    for line in readme.splitlines():
+        if line.startswith("|") and f"[{dataset}]" in line:
+            in_table = True
+            continue
+        if in_table:
+            if not line.startswith("|"):
+                break
+            match = _PUBLISHED_ROW.match(line)
+            if match:
+                rows[match["name"]] = {"label": match["label"], "rmse": float(match["rmse"]),
+                                       "mae": float(match["mae"])}
+    if not rows:
+        raise ValueError(f"dataset={dataset!r}: the installed Surprise's README has no benchmark table for it.")
+    return pd.DataFrame.from_dict(rows, orient="index")
