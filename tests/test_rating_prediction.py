@@ -146,6 +146,18 @@ def test_baseline_als_and_sgd_reach_the_closed_form_loss():
     assert baseline_loss(users, items, values, mu, *early, reg_user, reg_item) > 1.05 * best
 
 
+def test_baseline_predictor_loss_is_l_of_its_fitted_biases():
+    frame = random_ratings(1)
+    model = BaselinePredictor("als", reg_user=4.0, reg_item=2.5, n_epochs=200).fit(frame)
+    best = baseline_loss(*(frame[c].to_numpy() for c in ("user_id", "item_id")), frame["rating"].to_numpy(float),
+                         frame["rating"].mean(), *closed_form_baselines(frame, 4.0, 2.5), 4.0, 2.5)
+    assert model.loss(frame) == pytest.approx(best, rel=1e-10)
+    assert BaselinePredictor("sgd", reg_user=4.0, reg_item=2.5).fit(frame).loss(frame) > best
+    unseen = frame.assign(user_id=frame["user_id"] + 10_000)
+    with pytest.raises(ValueError, match="never saw"):
+        model.loss(unseen)
+
+
 # ---------------------------------------------------------------------------------------
 # Similarities
 # ---------------------------------------------------------------------------------------

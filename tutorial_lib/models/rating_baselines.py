@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from tutorial_lib.models.rating_predictor import RatingPredictor
-from tutorial_lib.validation import check_choice, check_int, check_positive_int, check_real
+from tutorial_lib.validation import check_choice, check_int, check_positive_int, check_real, require_columns
 
 __all__ = [
     "BaselinePredictor",
@@ -187,6 +187,21 @@ class BaselinePredictor(RatingPredictor):
                 random_state=check_int(self.random_state, "random_state", min_val=0))
         self.user_bias_, self.item_bias_ = fit(
             user_rows, item_columns, ratings, self.n_users_, self.n_items_, n_epochs=n_epochs, **options)
+
+    def loss(self, ratings) -> float:
+        """:math:`L(b)` of the fitted biases on ``ratings`` (``user_id``, ``item_id``, ``rating``).
+
+        Every user and item of ``ratings`` must have been seen by ``fit`` (e.g. the training
+        ratings themselves): the loss is the one the solvers minimise.
+        """
+        self._check_is_fitted()
+        ratings = require_columns(ratings, "ratings", ("user_id", "item_id", "rating"), allow_empty=False)
+        user_rows = self._positions(ratings["user_id"].to_numpy(), self.user_ids_, "ratings['user_id']")
+        item_columns = self._positions(ratings["item_id"].to_numpy(), self.item_ids_, "ratings['item_id']")
+        if (user_rows < 0).any() or (item_columns < 0).any():
+            raise ValueError("ratings holds users or items that fit never saw; L(b) is defined on fitted ones.")
+        return baseline_loss(user_rows, item_columns, ratings["rating"].to_numpy(dtype=float),
+                             self.global_mean_, self.user_bias_, self.item_bias_, self.reg_user, self.reg_item)
 
     def baseline(self, user_rows: np.ndarray, item_columns: np.ndarray) -> np.ndarray:
         """:math:`\\mu + b_u + b_i` by position (``-1``: unseen, bias 0), shape ``(n_pairs,)``."""
