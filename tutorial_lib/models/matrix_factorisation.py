@@ -432,7 +432,7 @@ class MatrixFactorisationConfig(ProfileConfig):
     tuned_sgd_reg_grid: tuple = (0.08, 0.12)
     svdpp: bool = True
 
-    QUICK: ClassVar[dict] = {"sgd_factors": 20, "als_factors": 10, "als_epochs": 8,
+    QUICK: ClassVar[dict] = {"sgd_factors": 20, "als_factors": 10, "als_epochs": 6,
                              "als_reg_grid": (0.02, 0.1), "tuned_sgd_reg_grid": (), "svdpp": False}
     QUICK_COST_LIMIT: ClassVar[int] = 500_000_000
 
