@@ -35,7 +35,43 @@ REFERENCES = {
     "als_user_vector": lambda item_factors, strengths, alpha, regularisation: als_vector_by_hand(
         item_factors, strengths, alpha, regularisation
     ),
+    # Chapter 5: loops over the definitions, independent of the package's sparse code.
+    "msd_similarity_rows": lambda matrix: msd_by_loops(matrix),
+    "baseline_als_round": lambda matrix, reg_user, reg_item: als_round_by_loops(matrix, reg_user, reg_item),
 }
+
+
+def msd_by_loops(matrix):
+    matrix = np.asarray(matrix, dtype=float)
+    n = len(matrix)
+    result = np.eye(n)
+    for u in range(n):
+        for v in range(n):
+            both = ~np.isnan(matrix[u]) & ~np.isnan(matrix[v])
+            if u != v:
+                result[u, v] = 1 / (1 + np.mean((matrix[u, both] - matrix[v, both]) ** 2)) if both.any() else 0.0
+    return result
+
+
+def als_round_by_loops(matrix, reg_user, reg_item, *, users_first=False):
+    matrix = np.asarray(matrix, dtype=float)
+    rated = ~np.isnan(matrix)
+    mu = matrix[rated].mean()
+    user_bias, item_bias = np.zeros(matrix.shape[0]), np.zeros(matrix.shape[1])
+
+    def items_step():
+        for i in range(matrix.shape[1]):
+            raters = rated[:, i]
+            item_bias[i] = np.sum(matrix[raters, i] - mu - user_bias[raters]) / (reg_item + raters.sum())
+
+    def users_step():
+        for u in range(matrix.shape[0]):
+            items = rated[u]
+            user_bias[u] = np.sum(matrix[u, items] - mu - item_bias[items]) / (reg_user + items.sum())
+
+    for step in ((users_step, items_step) if users_first else (items_step, users_step)):
+        step()
+    return mu + user_bias[:, None] + item_bias[None, :]
 
 
 # --- Deliberately wrong implementations, each a mistake a reader could make -------------
@@ -260,9 +296,30 @@ def als_vector_only_own_items(item_factors, strengths, alpha, regularisation):
 
 def als_vector_forgets_the_penalty(item_factors, strengths, alpha, regularisation):
     return als_vector_by_hand(item_factors, strengths, alpha, 0.0)
+def msd_over_all_items(matrix):
+    # Counts an unrated entry as 0 instead of using only the co-rated items.
+    return msd_by_loops(np.nan_to_num(np.asarray(matrix, dtype=float)))
+
+
+def msd_without_plus_one(matrix):
+    # 1 / msd: infinite for identical rows.
+    result = 1 / (1 / np.asarray(msd_by_loops(matrix)) - 1)
+    return result
+
+
+def als_round_users_first(matrix, reg_user, reg_item):
+    return als_round_by_loops(matrix, reg_user, reg_item, users_first=True)
+
+
+def als_round_unpenalised(matrix, reg_user, reg_item):
+    return als_round_by_loops(matrix, 0.0, 0.0)
 
 
 WRONG = [
+    ("msd_similarity_rows", msd_over_all_items, "two rows, two co-rated items", "wrong values"),
+    ("msd_similarity_rows", msd_without_plus_one, "two rows, two co-rated items", "wrong values"),
+    ("baseline_als_round", als_round_users_first, "items first, then users", "wrong values"),
+    ("baseline_als_round", als_round_unpenalised, "penalties pull the biases to 0", "wrong values"),
     ("sigmoid", sigmoid_naive_overflow, "extreme logits -800 and 800", "NaN or inf"),
     ("sigmoid", sigmoid_wrong_sign, "a positive logit", "wrong value: expected 0.9241"),
     ("sigmoid", sigmoid_math_exp, "a vector of moderate logits", "your function raised TypeError"),

@@ -430,3 +430,35 @@ def test_label_columns_without_values_are_rejected():
         stratified_split(frame, test_fraction=0.5)
     with pytest.raises(ValueError, match="label.*missing"):
         deduplicate_reviews(frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# surprise_benchmark_folds (agreement with Surprise's KFold itself: tests/test_surprise_peer.py)
+# ---------------------------------------------------------------------------------------------
+def test_surprise_benchmark_folds_partition_the_positions():
+    from tutorial_lib.data.splits import surprise_benchmark_folds
+
+    folds = surprise_benchmark_folds(23, n_folds=5, random_state=0)
+    sizes = [len(test) for _, test in folds]
+    assert sizes == [5, 5, 5, 4, 4]          # the first 23 % 5 = 3 blocks are one longer
+    tests = np.concatenate([test for _, test in folds])
+    np.testing.assert_array_equal(np.sort(tests), np.arange(23))
+    for train, test in folds:
+        assert len(train) + len(test) == 23 and not np.intersect1d(train, test).size
+    shuffled = np.arange(23)
+    np.random.RandomState(0).shuffle(shuffled)
+    np.testing.assert_array_equal(tests, shuffled)    # consecutive blocks of one shuffle
+    with pytest.raises(ValueError, match="n_ratings"):
+        surprise_benchmark_folds(3, n_folds=5)
+    with pytest.raises(ValueError, match="n_folds"):
+        surprise_benchmark_folds(10, n_folds=1)
+
+
+@needs_mirror
+def test_movielens_in_file_order_starts_with_u_data_first_line():
+    ratings = load_movielens_ratings("ml-100k", file_order=True)
+    assert ratings.iloc[0][["user_id", "item_id", "rating"]].tolist() == [196, 242, 3]
+    sorted_ratings = load_movielens_ratings("ml-100k")
+    pd.testing.assert_frame_equal(
+        ratings.sort_values(["user_id", "timestamp", "item_id"], kind="mergesort", ignore_index=True),
+        sorted_ratings)

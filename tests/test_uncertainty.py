@@ -244,3 +244,20 @@ def test_bad_input_names_the_argument(call, message):
 def test_seed_must_be_an_int():
     with pytest.raises(TypeError, match="seed must be an int"):
         uncertainty.bootstrap_ci([1.0, 2.0], seed=1.5)
+
+
+def test_mean_t_interval_by_hand_and_against_scipy():
+    import scipy.stats
+
+    from tutorial_lib.evaluation.uncertainty import mean_t_interval
+
+    values = np.array([0.91, 0.93, 0.92, 0.94, 0.90])
+    mean, low, high = mean_t_interval(values)
+    # n = 5: t_{0.975, 4} = 2.7764, s = 0.015811, half-width 2.7764 * s / sqrt(5) = 0.019632
+    assert mean == pytest.approx(0.92)
+    assert high - mean == pytest.approx(0.019632, abs=1e-6)
+    assert (low, high) == pytest.approx(scipy.stats.t.interval(0.95, 4, loc=0.92, scale=values.std(ddof=1) / np.sqrt(5)))
+    with pytest.raises(ValueError, match="values"):
+        mean_t_interval([0.9])
+    with pytest.raises(ValueError, match="confidence"):
+        mean_t_interval(values, confidence=1.5)

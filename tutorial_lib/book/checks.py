@@ -59,6 +59,9 @@ AVAILABLE: list[str] = [
     # Chapter 6: implicit feedback
     "bpr_triple_gradient",
     "als_user_vector",
+    # Chapter 5: rating prediction
+    "msd_similarity_rows",
+    "baseline_als_round",
 ]
 
 __all__ = [
@@ -706,3 +709,89 @@ def als_user_vector(student_update: Callable) -> CheckResult:
              strengths=np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), alpha=3.0, regularisation=0.5),
     ]
     return run_check("als_user_vector", student_update, _als_user_vector, cases, rtol=1e-6, atol=1e-9)
+# The checks (chapter 5: rating prediction)
+# --------------------------------------------------------------------------------------
+def _dense_to_sparse(matrix):
+    import scipy.sparse
+
+    matrix = np.asarray(matrix, dtype=np.float64)
+    rows, columns = np.nonzero(~np.isnan(matrix))
+    return scipy.sparse.csr_matrix((matrix[rows, columns], (rows, columns)), shape=matrix.shape)
+
+
+def _msd_reference(matrix):
+    from tutorial_lib.models.rating_neighbourhood import msd_similarity
+
+    return msd_similarity(_dense_to_sparse(matrix))
+
+
+def msd_similarity_rows(student_msd: Callable) -> CheckResult:
+    """Check ``student_msd(matrix)``: the mean-squared-difference similarity of all rows.
+
+    ``matrix`` has shape ``(n_rows, n_columns)``, ``NaN`` for "not rated". For rows ``u`` and
+    ``v`` with co-rated columns ``C``: ``1 / (1 + mean over C of (r_u - r_v)^2)``; 0 when ``C``
+    is empty; 1 on the diagonal. Return shape ``(n_rows, n_rows)``.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("msd_similarity_rows")
+    nan = np.nan
+    ratings = rng.integers(1, 6, size=(6, 8)).astype(np.float64)
+    ratings[rng.random(ratings.shape) < 0.4] = nan
+    cases = [
+        Case("two rows, two co-rated items", matrix=np.array([[5.0, 1.0, nan], [4.0, 3.0, 2.0]])),
+        Case("identical ratings (similarity 1)", matrix=np.array([[2.0, 4.0], [2.0, 4.0]])),
+        Case("no co-rated item (0)", matrix=np.array([[5.0, nan], [nan, 4.0]])),
+        Case("the mean over co-rated items, not all",
+             matrix=np.array([[5.0, 4.0, nan, 1.0], [5.0, 2.0, 3.0, nan]])),
+        Case("six users, eight items, some unrated", matrix=ratings),
+        Case("every entry rated", matrix=rng.integers(1, 6, size=(4, 5)).astype(np.float64)),
+        Case("one user", matrix=np.array([[3.0, nan, 4.0]])),
+        Case("a square matrix (rows, not columns!)",
+             matrix=np.where(rng.random((4, 4)) < 0.3, nan, rng.integers(1, 6, size=(4, 4)).astype(float))),
+    ]
+    return run_check("msd_similarity_rows", student_msd, _msd_reference, cases)
+
+
+def _baseline_als_reference(matrix, reg_user, reg_item):
+    from tutorial_lib.models.rating_baselines import fit_baselines_als
+
+    matrix = np.asarray(matrix, dtype=np.float64)
+    users, items = np.nonzero(~np.isnan(matrix))
+    ratings = matrix[users, items]
+    mu = ratings.mean()
+    user_bias, item_bias = fit_baselines_als(users, items, ratings, matrix.shape[0], matrix.shape[1],
+                                             global_mean=mu, reg_user=reg_user, reg_item=reg_item, n_epochs=1)
+    return mu + user_bias[:, None] + item_bias[None, :]
+
+
+def baseline_als_round(student_round: Callable) -> CheckResult:
+    """Check ``student_round(matrix, reg_user, reg_item)``: baselines after one ALS round.
+
+    ``matrix`` has shape ``(n_users, n_items)``, ``NaN`` for "not rated"; every user and item
+    has at least one rating. From zero biases, set every item bias
+    ``b_i = sum over i's raters of (r - mu - b_u) / (reg_item + n_i)``, then every user bias
+    ``b_u = sum over u's items of (r - mu - b_i) / (reg_user + n_u)``, with ``mu`` the mean
+    rating. Return ``mu + b_u + b_i`` for every cell, shape ``(n_users, n_items)``.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("baseline_als_round")
+    nan = np.nan
+    ratings = rng.integers(1, 6, size=(7, 5)).astype(np.float64)
+    holes = rng.random(ratings.shape) < 0.4
+    holes[:, 0] = False
+    holes[0, :] = False
+    ratings[holes] = nan
+    cases = [
+        Case("no penalty, all rated", matrix=np.array([[5.0, 3.0], [4.0, 1.0]]), reg_user=0.0, reg_item=0.0),
+        Case("penalties pull the biases to 0", matrix=np.array([[5.0, 3.0], [4.0, 1.0]]),
+             reg_user=2.0, reg_item=1.0),
+        Case("items first, then users", matrix=np.array([[5.0, nan, 4.0], [1.0, 2.0, nan]]),
+             reg_user=0.0, reg_item=1.0),
+        Case("seven users, five items, some unrated", matrix=ratings, reg_user=15.0, reg_item=10.0),
+        Case("one user", matrix=np.array([[3.0, 5.0, 4.0]]), reg_user=1.0, reg_item=1.0),
+        Case("one item", matrix=np.array([[3.0], [5.0], [1.0]]), reg_user=1.0, reg_item=0.5),
+        Case("different penalties for users and items", matrix=ratings, reg_user=1.0, reg_item=25.0),
+        Case("a square matrix", matrix=np.array([[5.0, 1.0, nan], [nan, 2.0, 4.0], [3.0, nan, 3.0]]),
+             reg_user=3.0, reg_item=2.0),
+    ]
+    return run_check("baseline_als_round", student_round, _baseline_als_reference, cases)

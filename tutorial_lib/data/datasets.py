@@ -485,7 +485,9 @@ def _read_double_colon_file(path: Path, column_names: list[str], dtypes: dict) -
     return frame.astype(dtypes)
 
 
-def load_movielens_ratings(variant: str = "ml-100k", *, registry: DataRegistry | None = None) -> pd.DataFrame:
+def load_movielens_ratings(
+    variant: str = "ml-100k", *, registry: DataRegistry | None = None, file_order: bool = False
+) -> pd.DataFrame:
     """Load the MovieLens ratings: one row per (user, movie) rating.
 
     Parameters
@@ -494,11 +496,16 @@ def load_movielens_ratings(variant: str = "ml-100k", *, registry: DataRegistry |
         ``"ml-100k"`` (100,000 ratings) or ``"ml-1m"`` (1,000,209 ratings; downloaded on demand).
     registry:
         Registry to read from (default: the real data; :func:`fixture_registry` for tests).
+    file_order:
+        When True, keep the rows in the order of the lines of the ratings file (``u.data``),
+        as the Surprise library reads them; the folds of its benchmark are drawn in that
+        order (:func:`tutorial_lib.data.splits.surprise_benchmark_folds`).
 
     Returns
     -------
     pandas.DataFrame
-        Shape ``(n_ratings, 4)``, sorted by ``(user_id, timestamp, item_id)``, index 0..n-1:
+        Shape ``(n_ratings, 4)``, sorted by ``(user_id, timestamp, item_id)`` (or in file
+        order, see ``file_order``), index 0..n-1:
 
         - ``user_id`` (int32): 1-based user id.
         - ``item_id`` (int32): 1-based movie id.
@@ -515,6 +522,8 @@ def load_movielens_ratings(variant: str = "ml-100k", *, registry: DataRegistry |
     out_of_range = ~ratings["rating"].between(1, 5)
     if out_of_range.any():
         raise ValueError(f"{path} holds {int(out_of_range.sum())} ratings outside 1..5; it is not a MovieLens file.")
+    if check_bool(file_order, "file_order"):
+        return ratings
     return ratings.sort_values(["user_id", "timestamp", "item_id"], kind="mergesort", ignore_index=True)
 
 

@@ -12,6 +12,9 @@ function here removes one kind of leak:
   the label) before any split of the review corpora.
 - :func:`stratified_split`: a random split that keeps the label ratio (and optionally the
   category mix) the same in every part; it refuses frames that still hold duplicate texts.
+- :func:`surprise_benchmark_folds`: the five cross-validation folds of the Surprise
+  library's benchmark, position for position, so that our rating predictors and Surprise's
+  are tested on the same ratings.
 
 Every function returns new frames and leaves its input unchanged. Rows keep their original
 index, so a row of a split can be traced back to the input.
@@ -34,6 +37,7 @@ __all__ = [
     "leave_last_out",
     "review_comparison_key",
     "stratified_split",
+    "surprise_benchmark_folds",
     "temporal_split",
 ]
 
@@ -439,3 +443,53 @@ def most_recent_rows(frame: pd.DataFrame, max_rows: int | None, *, time_col: str
     check_timestamps(frame[time_col], f"frame[{time_col!r}]")
     ordered = frame.sort_values(time_col, kind="mergesort")
     return ordered if max_rows is None else ordered.tail(max_rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# K-fold cross-validation exactly as the Surprise library draws it
+# ---------------------------------------------------------------------------------------------
+def surprise_benchmark_folds(
+    n_ratings: int, n_folds: int = 5, random_state: int = 0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The folds of ``surprise.model_selection.KFold(n_folds, random_state)``, as positions.
+
+    Surprise's benchmark (``examples/benchmark.py``) cross-validates every algorithm with
+    ``KFold(random_state=0)``: the positions ``0 .. n_ratings - 1`` are shuffled once by
+    ``numpy.random.RandomState(random_state).shuffle`` and cut into ``n_folds`` consecutive
+    blocks, the first ``n_ratings % n_folds`` blocks one rating longer. Block ``k`` is the
+    test set of fold ``k``; the training set is every other block, in the shuffled order
+    (the order Surprise builds its trainset in, which decides how it breaks ties between
+    equally similar neighbours).
+
+    The positions refer to the ratings in the order Surprise reads them: for its builtin
+    ``ml-100k`` that is the line order of ``u.data``, i.e.
+    ``load_movielens_ratings("ml-100k", file_order=True)``.
+
+    Parameters
+    ----------
+    n_ratings:
+        Number of ratings, at least ``n_folds``.
+    n_folds:
+        Number of folds, at least 2 (Surprise's default and its benchmark's: 5).
+    random_state:
+        Seed of the shuffle (the benchmark's: 0).
+
+    Returns
+    -------
+    list of ``(train_positions, test_positions)``
+        ``n_folds`` pairs of int64 arrays, shapes ``(n_ratings - n_test_k,)`` and
+        ``(n_test_k,)``; the test blocks are disjoint and together hold every position once.
+    """
+    n_folds = check_int(n_folds, "n_folds", min_val=2)
+    n_ratings = check_int(n_ratings, "n_ratings", min_val=n_folds)
+    random_state = check_int(random_state, "random_state", min_val=0)
+    positions = np.arange(n_ratings, dtype=np.int64)
+    np.random.RandomState(random_state).shuffle(positions)
+    folds = []
+    stop = 0
+    for fold in range(n_folds):
+        start = stop
+        stop = start + n_ratings // n_folds + (1 if fold < n_ratings % n_folds else 0)
+        train_positions = np.concatenate([positions[:start], positions[stop:]])
+        folds.append((train_positions, positions[start:stop].copy()))
+    return folds

@@ -88,6 +88,9 @@ __all__ = [
     "catalogue_coverage",
     "intra_list_diversity",
     "novelty",
+    # Rating prediction
+    "rmse",
+    "mae",
 ]
 
 TIE_RULES = ("pessimistic", "optimistic", "average")
@@ -1377,3 +1380,39 @@ def novelty(recommended, item_popularity) -> float:
             )
         novelty_per_user.append(np.mean(-np.log2(popularity[items])))
     return float(np.mean(novelty_per_user))
+
+
+# --------------------------------------------------------------------------------------
+# Rating prediction (explicit feedback): errors in stars
+# --------------------------------------------------------------------------------------
+def _ratings_and_predictions(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    ratings = as_vector(y_true, "y_true")
+    predictions = as_vector(y_pred, "y_pred")
+    check_same_length(ratings, predictions, "y_true", "y_pred")
+    for name, values in (("y_true", ratings), ("y_pred", predictions)):
+        if values.dtype.kind not in "iuf":
+            raise ValueError(f"{name} must hold numbers (ratings), got dtype {values.dtype}.")
+        if not np.isfinite(values.astype(np.float64)).all():
+            raise ValueError(f"{name} contains NaN or infinite values.")
+    return ratings.astype(np.float64), predictions.astype(np.float64)
+
+
+def rmse(y_true, y_pred) -> float:
+    """Root mean squared error, :math:`\\sqrt{\\frac{1}{n}\\sum_n (r_n - \\hat r_n)^2}`, in stars.
+
+    ``y_true`` (the held-out ratings) and ``y_pred`` have shape ``(n_ratings,)``. Squaring
+    makes one large miss cost more than several small ones. Equals Surprise's
+    ``accuracy.rmse`` and ``sqrt(sklearn.metrics.mean_squared_error)``.
+    """
+    ratings, predictions = _ratings_and_predictions(y_true, y_pred)
+    return float(np.sqrt(np.mean((ratings - predictions) ** 2)))
+
+
+def mae(y_true, y_pred) -> float:
+    """Mean absolute error, :math:`\\frac{1}{n}\\sum_n |r_n - \\hat r_n|`, in stars.
+
+    Shapes as :func:`rmse`; equals Surprise's ``accuracy.mae`` and
+    ``sklearn.metrics.mean_absolute_error``.
+    """
+    ratings, predictions = _ratings_and_predictions(y_true, y_pred)
+    return float(np.mean(np.abs(ratings - predictions)))

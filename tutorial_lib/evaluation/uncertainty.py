@@ -17,6 +17,11 @@ Two models evaluated on the *same* users are compared on their per-user differen
 interval and a bootstrap p-value; :func:`sign_test` and :func:`wilcoxon` are the classical
 tests on the same differences (through SciPy).
 
+With a handful of values, e.g. one RMSE per cross-validation fold, a bootstrap has too few
+distinct resamples; :func:`mean_t_interval` gives Student's t-interval of their mean
+(``n - 1`` degrees of freedom), and applied to per-fold *differences* of two models it is the
+paired t-interval.
+
 Every function takes a ``seed``; ``None`` uses the book's seed (``TUTORIAL_SEED``), so the
 same call gives the same interval on every run.
 """
@@ -39,6 +44,7 @@ __all__ = [
     "PairedTestResult",
     "bootstrap_ci",
     "bootstrap_metric",
+    "mean_t_interval",
     "paired_bootstrap",
     "sign_test",
     "wilcoxon",
@@ -403,3 +409,24 @@ def wilcoxon(a, b) -> PairedTestResult:
         return PairedTestResult("wilcoxon", 0.0, 1.0, 0, 0, n_tied)
     result = scipy.stats.wilcoxon(differences, zero_method="wilcox")
     return PairedTestResult("wilcoxon", float(result.statistic), float(result.pvalue), n_a_better, n_b_better, n_tied)
+
+
+# --------------------------------------------------------------------------------------
+# Few values: Student's t
+# --------------------------------------------------------------------------------------
+def mean_t_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Student's t-interval of the mean of a few values: ``(mean, low, high)``.
+
+    ``values``: shape ``(n,)``, ``n >= 2``, e.g. a metric per cross-validation fold, or the
+    per-fold differences of two models tested on the same folds (a paired interval). The
+    half-width is ``t_{(1 + confidence) / 2, n - 1} * s / sqrt(n)`` with ``s`` the sample
+    standard deviation (``ddof=1``). It treats the values as independent draws, which folds
+    that share training ratings are not quite (Bengio and Grandvalet 2004): read it as a
+    guide to the spread, not an exact coverage.
+    """
+    values = _as_values(values, "values", min_length=2)
+    confidence = _check_confidence(confidence)
+    mean = float(values.mean())
+    half_width = float(scipy.stats.t.ppf((1 + confidence) / 2, len(values) - 1)
+                       * values.std(ddof=1) / np.sqrt(len(values)))
+    return mean, mean - half_width, mean + half_width

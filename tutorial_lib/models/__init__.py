@@ -9,6 +9,10 @@ tested against.
 - ``baselines``: smoothed per-item and per-user like rates, the baselines to beat.
 - ``popularity``: the popularity baseline of the top-N chapters (training counts).
 - ``implicit_factorisation``: BPR and weighted ALS, matrix factorisation for implicit feedback.
+- Rating prediction (explicit feedback): ``rating_predictor`` (the shared ``fit(ratings)`` /
+  ``predict(users, items)`` interface), ``rating_baselines`` (global mean, user and item
+  biases by ALS and SGD), ``rating_neighbourhood`` (user- and item-based kNN, mean- or
+  baseline-centred), ``matrix_factorisation`` (biased MF by SGD and ALS, SVD++).
 
 Only this subpackage and ``tutorial_lib.training`` import PyTorch.
 """

@@ -1,10 +1,12 @@
-"""Established libraries wrapped in the book's recommender interface, as peers of our models.
+"""Established libraries run as peers of the models the book writes from scratch.
 
-A peer is someone else's implementation of a model the book writes from scratch; wrapping it
-in :class:`tutorial_lib.models.recommender.Recommender` lets the one protocol
-(:func:`tutorial_lib.evaluation.protocols.evaluate_top_n`) evaluate it on the identical
-split, so the two sit in one table. Peer libraries are imported only here (and in
-notebooks), when a peer is fitted, so ``import tutorial_lib`` works without them.
+A peer is someone else's implementation of a model the book writes itself; it runs on the
+identical split and protocol, so the two sit in one table with the time each took. Peer
+libraries are imported only inside these modules (and in notebooks), when a peer is run, so
+``import tutorial_lib`` works without them.
 
-- ``implicit_library``: ``implicit``'s ALS and BPR (Frederickson's ``implicit`` package).
+- ``surprise_library``: the Surprise library's rating predictors, on our cross-validation folds.
+- ``implicit_library``: ``implicit``'s ALS and BPR (Frederickson's ``implicit`` package),
+  wrapped in :class:`tutorial_lib.models.recommender.Recommender` so that
+  :func:`tutorial_lib.evaluation.protocols.evaluate_top_n` evaluates them.
 """
