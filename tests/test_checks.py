@@ -8,7 +8,7 @@ import torch
 
 from tutorial_lib.book import checks
 from tutorial_lib.data import tfidf
-from tutorial_lib.models import logistic, neighbourhood
+from tutorial_lib.models import item2vec, logistic, neighbourhood
 
 # Each check's reference solution: every check must pass on it.
 REFERENCES = {
@@ -22,7 +22,35 @@ REFERENCES = {
     "tfidf_by_hand": lambda counts: tfidf.tfidf_from_counts(
         counts, tfidf.smoothed_idf((np.asarray(counts) > 0).sum(axis=0), n_documents=len(counts))
     ).toarray(),
+    "sgns_loss_by_hand": lambda centre, context, negatives: float(item2vec.sgns_loss(
+        torch.as_tensor(centre), torch.as_tensor(context), torch.as_tensor(negatives))),
 }
+
+
+def _log_sigmoid(x):
+    return -np.logaddexp(0.0, -x)
+
+
+def sgns_naive_log_of_sigmoid(centre, context, negatives):
+    # log(1 / (1 + exp(-x))) underflows to log(0) = -inf for very negative x
+    positive = np.sum(context * centre, axis=1)
+    negative = np.einsum("bkd,bd->bk", negatives, centre)
+    with np.errstate(over="ignore", divide="ignore"):
+        return float(np.mean(-np.log(1 / (1 + np.exp(-positive)))
+                             - np.log(1 / (1 + np.exp(negative))).sum(axis=1)))
+
+
+def sgns_negatives_without_minus(centre, context, negatives):
+    # Pushes the negatives *towards* the centre: log sigmoid(+s) instead of log sigmoid(-s)
+    positive = np.sum(context * centre, axis=1)
+    negative = np.einsum("bkd,bd->bk", negatives, centre)
+    return float(np.mean(-_log_sigmoid(positive) - _log_sigmoid(negative).sum(axis=1)))
+
+
+def sgns_summed_over_the_batch(centre, context, negatives):
+    positive = np.sum(context * centre, axis=1)
+    negative = np.einsum("bkd,bd->bk", negatives, centre)
+    return float(np.sum(-_log_sigmoid(positive) - _log_sigmoid(-negative).sum(axis=1)))
 
 
 # --- Deliberately wrong implementations, each a mistake a reader could make -------------
@@ -195,6 +223,9 @@ WRONG = [
     ("tfidf_by_hand", tfidf_unsmoothed, "the book's three documents", "wrong values"),
     ("tfidf_by_hand", tfidf_not_normalised, "the book's three documents", "wrong values"),
     ("tfidf_by_hand", tfidf_binary_counts, "the book's three documents", "wrong values"),
+    ("sgns_loss_by_hand", sgns_negatives_without_minus, "one pair, one negative", "wrong value"),
+    ("sgns_loss_by_hand", sgns_summed_over_the_batch, "all vectors zero", "wrong value"),
+    ("sgns_loss_by_hand", sgns_naive_log_of_sigmoid, "large dot products", "NaN or inf"),
 ]
 
 
