@@ -200,12 +200,17 @@ def sgns_loss(centre_vectors: torch.Tensor, context_vectors: torch.Tensor,
     Returns
     -------
     torch.Tensor, shape ()
-        ``mean over the batch of -log sigmoid(u_c . v_w) - sum_j log sigmoid(-u_nj . v_w)``.
+        The mean over the batch of
+        ``-log sigmoid(u_c . v_w) - sum_j log sigmoid(-u_nj . v_w)``.
     """
-    positive_scores = (context_vectors * centre_vectors).sum(dim=-1)                   # (batch,)
-    negative_scores = torch.einsum("bkd,bd->bk", negative_vectors, centre_vectors)     # (batch, k)
-    # log sigmoid(x) is computed stably by logsigmoid (no overflow for large |x|).
-    per_pair = -nn.functional.logsigmoid(positive_scores) - nn.functional.logsigmoid(-negative_scores).sum(dim=-1)
+    # (batch,): u_c . v_w, and (batch, k): u_nj . v_w
+    positive_scores = (context_vectors * centre_vectors).sum(dim=-1)
+    negative_scores = torch.einsum("bkd,bd->bk", negative_vectors,
+                                   centre_vectors)
+    # logsigmoid computes log sigmoid(x) without overflow for large |x|.
+    log_sigmoid = nn.functional.logsigmoid
+    per_pair = (-log_sigmoid(positive_scores)
+                - log_sigmoid(-negative_scores).sum(dim=-1))  # (batch,)
     return per_pair.mean()
 
 

@@ -180,18 +180,23 @@ class MLPScorer(nn.Module):
 
 
 class NeuMF(nn.Module):
-    """GMF and MLP with separate embeddings, fused by one output weight over both vectors."""
+    """GMF and MLP with separate embeddings, fused by one output weight."""
 
-    def __init__(self, n_users: int, n_items: int, embedding_dim: int, layer_sizes: tuple):
+    def __init__(self, n_users: int, n_items: int, embedding_dim: int,
+                 layer_sizes: tuple):
         super().__init__()
         self.gmf = GMF(n_users, n_items, embedding_dim)
         self.mlp = MLPScorer(n_users, n_items, embedding_dim, layer_sizes)
-        # The towers' own output layers are not used: NeuMF has one output over both.
+        # The towers' own output layers are not used: NeuMF has one
+        # output weight over both vectors.
         self.output = nn.Linear(embedding_dim + layer_sizes[-1], 1)
 
-    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
-        both = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)
-        return self.output(both).squeeze(-1)  # (batch,)
+    def forward(self, users: torch.Tensor,
+                items: torch.Tensor) -> torch.Tensor:
+        both = torch.cat([self.gmf.features(users, items),      # (batch, d)
+                          self.mlp.features(users, items)],     # (batch, h)
+                         dim=-1)
+        return self.output(both).squeeze(-1)                    # (batch,)
 
 
 class DotProductModel(nn.Module):
@@ -250,13 +255,14 @@ def torch_threads(n_threads: int | None):
 # --------------------------------------------------------------------------------------
 # Negative sampling
 # --------------------------------------------------------------------------------------
-def sample_negatives(matrix: scipy.sparse.csr_matrix, user_rows: np.ndarray, n_per_row: int,
+def sample_negatives(matrix: scipy.sparse.csr_matrix,
+                     user_rows: np.ndarray, n_per_row: int,
                      rng: np.random.Generator) -> np.ndarray:
-    """For each entry of ``user_rows``, ``n_per_row`` items that user never interacted with.
+    """For each of ``user_rows``, ``n_per_row`` items it never touched.
 
-    Items are drawn uniformly with replacement, and a draw that hits one of the user's
-    items is drawn again (rejection sampling), so every returned item is a true
-    non-interaction.
+    Items are drawn uniformly with replacement, and a draw that hits one of
+    the user's items is drawn again (rejection sampling), so every returned
+    item is a true non-interaction.
 
     Parameters
     ----------
@@ -276,13 +282,19 @@ def sample_negatives(matrix: scipy.sparse.csr_matrix, user_rows: np.ndarray, n_p
     n_items = matrix.shape[1]
     full_rows = np.flatnonzero(np.diff(matrix.indptr) >= n_items)
     if np.isin(user_rows, full_rows).any():
-        raise ValueError("a user in user_rows interacted with every item; there is no negative to draw.")
+        raise ValueError("a user in user_rows interacted with every item; "
+                         "there is no negative to draw.")
     negatives = rng.integers(0, n_items, size=(len(user_rows), n_per_row))
     rows = np.repeat(user_rows, n_per_row).reshape(negatives.shape)
-    seen = np.asarray(matrix[rows.ravel(), negatives.ravel()]).reshape(negatives.shape) > 0
-    while seen.any():
+
+    def is_seen(rows, columns):
+        hits = matrix[rows.ravel(), columns.ravel()]  # (1, n) np.matrix
+        return np.asarray(hits).reshape(rows.shape) > 0
+
+    seen = is_seen(rows, negatives)
+    while seen.any():  # draw again where a draw hit a seen item
         negatives[seen] = rng.integers(0, n_items, size=int(seen.sum()))
-        seen[seen] = np.asarray(matrix[rows[seen], negatives[seen]]).ravel() > 0
+        seen[seen] = is_seen(rows[seen], negatives[seen])
     return negatives
 
 
