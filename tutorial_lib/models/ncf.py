@@ -98,11 +98,11 @@ class NCFConfig(ProfileConfig):
     weight_decay: float = 1e-4
     embedding_dim_grid: tuple = (16, 32, 64)
 
-    QUICK: ClassVar[dict] = {"embedding_dim": 16, "mlp_layers": (32, 16), "epochs": 4,
-                             "embedding_dim_grid": (16, 32)}
+    QUICK: ClassVar[dict] = {"embedding_dim": 16, "mlp_layers": (32, 16), "epochs": 3,
+                             "batch_size": 2048, "embedding_dim_grid": (16, 32)}
     # ML-100K leave-last-out: ~97k positives x (1 + 4) examples x epochs, for the two
     # tuned models over the grid plus GMF and MLP once.
-    QUICK_COST_LIMIT: ClassVar[int] = 100_000 * 5 * 4 * (2 * 2 + 2)
+    QUICK_COST_LIMIT: ClassVar[int] = 100_000 * 5 * 3 * (2 * 2 + 2)
 
     def cost(self) -> int:
         n_fits = 2 * len(self.embedding_dim_grid) + 2
