@@ -49,6 +49,7 @@ __all__ = [
     "behaviour_sequences",
     "skipgram_pairs",
     "noise_distribution",
+    "draw_negatives",
     "keep_probabilities",
     "sgns_loss",
     "sgns_gradients",
@@ -167,6 +168,11 @@ def noise_distribution(counts, power: float = 0.75) -> np.ndarray:
     power = check_real(power, "power", min_val=0)
     weights = np.where(counts > 0, counts**power, 0.0)
     return weights / weights.sum()
+
+
+def draw_negatives(noise: np.ndarray, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    """Items drawn with replacement from ``noise`` (shape ``(n_items,)``), array of ``shape``."""
+    return rng.choice(len(noise), size=shape, p=noise)
 
 
 def keep_probabilities(counts, threshold: float) -> np.ndarray:
@@ -305,7 +311,7 @@ def _run_epochs(model, optimizer, sequences, n_items, config, noise, keep, rng, 
         if len(centres) == 0:
             raise ValueError("no (centre, context) pair is left; lower the subsampling or lengthen the sequences.")
         order = rng.permutation(len(centres))
-        negatives = rng.choice(n_items, size=(len(centres), config.negatives), p=noise)
+        negatives = draw_negatives(noise, (len(centres), config.negatives), rng)
         centres_t = torch.as_tensor(centres[order], device=device)
         contexts_t = torch.as_tensor(contexts[order], device=device)
         negatives_t = torch.as_tensor(negatives, device=device)
