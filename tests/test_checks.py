@@ -9,7 +9,7 @@ from sklearn.metrics import f1_score, ndcg_score, roc_auc_score
 
 from tutorial_lib.book import checks
 from tutorial_lib.data import tfidf
-from tutorial_lib.models import logistic, neighbourhood
+from tutorial_lib.models import item2vec, logistic, neighbourhood
 
 # Each check's reference solution: every check must pass on it.
 REFERENCES = {
@@ -38,7 +38,35 @@ REFERENCES = {
     # Chapter 5: loops over the definitions, independent of the package's sparse code.
     "msd_similarity_rows": lambda matrix: msd_by_loops(matrix),
     "baseline_als_round": lambda matrix, reg_user, reg_item: als_round_by_loops(matrix, reg_user, reg_item),
+    "sgns_loss_by_hand": lambda centre, context, negatives: float(item2vec.sgns_loss(
+        torch.as_tensor(centre), torch.as_tensor(context), torch.as_tensor(negatives))),
 }
+
+
+def _log_sigmoid(x):
+    return -np.logaddexp(0.0, -x)
+
+
+def sgns_naive_log_of_sigmoid(centre, context, negatives):
+    # log(1 / (1 + exp(-x))) underflows to log(0) = -inf for very negative x
+    positive = np.sum(context * centre, axis=1)
+    negative = np.einsum("bkd,bd->bk", negatives, centre)
+    with np.errstate(over="ignore", divide="ignore"):
+        return float(np.mean(-np.log(1 / (1 + np.exp(-positive)))
+                             - np.log(1 / (1 + np.exp(negative))).sum(axis=1)))
+
+
+def sgns_negatives_without_minus(centre, context, negatives):
+    # Pushes the negatives *towards* the centre: log sigmoid(+s) instead of log sigmoid(-s)
+    positive = np.sum(context * centre, axis=1)
+    negative = np.einsum("bkd,bd->bk", negatives, centre)
+    return float(np.mean(-_log_sigmoid(positive) - _log_sigmoid(negative).sum(axis=1)))
+
+
+def sgns_summed_over_the_batch(centre, context, negatives):
+    positive = np.sum(context * centre, axis=1)
+    negative = np.einsum("bkd,bd->bk", negatives, centre)
+    return float(np.sum(-_log_sigmoid(positive) - _log_sigmoid(-negative).sum(axis=1)))
 
 
 def msd_by_loops(matrix):
@@ -359,6 +387,9 @@ WRONG = [
     ("als_user_vector", als_vector_confidence_alpha_r, "five items, two factors", "wrong values"),
     ("als_user_vector", als_vector_only_own_items, "five items, two factors", "wrong values"),
     ("als_user_vector", als_vector_forgets_the_penalty, "five items, two factors", "wrong values"),
+    ("sgns_loss_by_hand", sgns_negatives_without_minus, "one pair, one negative", "wrong value"),
+    ("sgns_loss_by_hand", sgns_summed_over_the_batch, "all vectors zero", "wrong value"),
+    ("sgns_loss_by_hand", sgns_naive_log_of_sigmoid, "large dot products", "NaN or inf"),
 ]
 
 

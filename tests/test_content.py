@@ -16,8 +16,9 @@ ITEMS = pd.DataFrame({
 })
 
 
-def test_tokens_drop_the_year_and_prefix_genres():
+def test_tokens_drop_the_year_and_stop_words_and_prefix_genres():
     assert item_tokens("Star Wars (1977)", "Action|Sci-Fi") == ["genre=Action", "genre=Sci-Fi", "star", "wars"]
+    assert item_tokens("Godfather, The (1972)", "Crime") == ["genre=Crime", "godfather"]
 
 
 def test_profiles_and_scores_by_hand():

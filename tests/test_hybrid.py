@@ -128,3 +128,34 @@ def test_bad_arguments_are_named():
     unfitted = WeightedHybrid([FixedScores(A), FixedScores(B)], [1, 1], fit_models=False)
     with pytest.raises(ValueError, match="not fitted"):
         unfitted.fit(INTERACTIONS)
+
+
+def test_stacking_negatives_are_never_the_target_nor_the_history(monkeypatch):
+    split = _split()
+    recorded = {}
+
+    class Recording(hybrid.LogisticRegression):
+        def fit(self, X, y):
+            recorded["X"], recorded["y"] = np.asarray(X), np.asarray(y)
+            return super().fit(X, y)
+
+    monkeypatch.setattr(hybrid, "LogisticRegression", Recording)
+    # One model whose normalised score identifies the item: item 1 -> lowest, item 5 -> highest.
+    table = np.tile(np.arange(1.0, 6.0), (3, 1))
+    StackingHybrid([FixedScores(table)], n_negatives=10).fit(split.train, items=split.item_ids,
+                                                             targets=split.valid)
+    item_of_score = {round(z, 9): item for z, item in zip(hybrid.normalise_per_user(table)[0], range(1, 6))}
+    items = np.array([item_of_score[round(z, 9)] for z in recorded["X"][:, 0]])
+    labels = recorded["y"]
+    start = 0
+    for user in sorted(split.valid["user_id"]):  # the stacker walks the targets in this order
+        target = split.valid.set_index("user_id").loc[user, "item_id"]
+        history = set(split.train.loc[split.train.user_id == user, "item_id"])
+        n_rows = 1 + min(10, 5 - len(history) - 1)
+        user_items, user_labels = items[start:start + n_rows], labels[start:start + n_rows]
+        assert user_labels[0] == 1 and user_items[0] == target
+        negatives = set(user_items[1:].tolist())
+        assert target not in negatives and not negatives & history
+        assert len(negatives) == n_rows - 1  # drawn without replacement
+        start += n_rows
+    assert start == len(labels)

@@ -121,3 +121,42 @@ def test_bad_config_is_named():
         Item2VecConfig(window=0)
     with pytest.raises(ValueError, match="subsample_threshold"):
         Item2VecConfig(subsample_threshold=-1.0)
+
+
+def test_negatives_follow_the_noise_distribution(monkeypatch):
+    drawn = []
+    real_draw = item2vec.draw_negatives
+
+    def recording_draw(noise, shape, rng):
+        values = real_draw(noise, shape, rng)
+        drawn.append(values)
+        return values
+
+    monkeypatch.setattr(item2vec, "draw_negatives", recording_draw)
+    sequences = [np.array([0] * 16 + [1])] * 50  # counts 800 and 50, item 2 never occurs
+    config = Item2VecConfig(embedding_dim=2, window=1, negatives=5, subsample_threshold=None, epochs=1,
+                            batch_size=512)
+    item2vec.train_skipgram(sequences, 3, config, seed=0)
+    negatives = np.concatenate([values.ravel() for values in drawn])
+    assert negatives.size == 50 * 32 * 5  # 32 pairs per sequence, 5 negatives each
+    expected = item2vec.noise_distribution([800, 50, 0])  # 800**.75 : 50**.75
+    observed = np.bincount(negatives, minlength=3) / negatives.size
+    np.testing.assert_allclose(observed, expected, atol=0.01)
+    assert observed[1] > 50 / 850  # the 3/4 power lifts the rare item above its share
+
+
+def test_the_recommender_keeps_the_input_vectors(monkeypatch):
+    frame = pd.DataFrame({"user_id": [1, 1, 1, 2, 2], "item_id": [0, 1, 2, 1, 2], "timestamp": range(5)})
+    config = Item2VecConfig(embedding_dim=3, window=1, negatives=1, subsample_threshold=None, epochs=2,
+                            batch_size=4)
+    trained = {}
+    real_train = item2vec.train_skipgram
+
+    def keep_model(*args, **kwargs):
+        trained["model"], losses = real_train(*args, **kwargs)
+        return trained["model"], losses
+
+    monkeypatch.setattr(item2vec, "train_skipgram", keep_model)
+    model = Item2VecRecommender(config, device="cpu", seed=0).fit(frame)
+    np.testing.assert_array_equal(model.item_vectors_,
+                                  trained["model"].input_embeddings.weight.detach().double().numpy())

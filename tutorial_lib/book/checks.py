@@ -62,6 +62,8 @@ AVAILABLE: list[str] = [
     # Chapter 5: rating prediction
     "msd_similarity_rows",
     "baseline_als_round",
+    # chapter 7
+    "sgns_loss_by_hand",
 ]
 
 __all__ = [
@@ -795,3 +797,49 @@ def baseline_als_round(student_round: Callable) -> CheckResult:
              reg_user=3.0, reg_item=2.0),
     ]
     return run_check("baseline_als_round", student_round, _baseline_als_reference, cases)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 7: skip-gram with negative sampling
+# --------------------------------------------------------------------------------------
+def _sgns_loss_reference(centre, context, negatives) -> float:
+    import torch
+
+    from tutorial_lib.models.item2vec import sgns_loss
+
+    as_tensor = lambda values: torch.as_tensor(np.asarray(values, dtype=np.float64))  # noqa: E731
+    return float(sgns_loss(as_tensor(centre), as_tensor(context), as_tensor(negatives)))
+
+
+def sgns_loss_by_hand(student_loss: Callable) -> CheckResult:
+    """Check ``student_loss(centre, context, negatives)``: the mean SGNS loss of a batch.
+
+    ``centre`` and ``context`` have shape ``(batch, dim)`` (the input vector of each
+    centre item and the output vector of its context item); ``negatives`` has shape
+    ``(batch, k, dim)`` (the output vectors of each pair's ``k`` negatives). Return one
+    number: the mean over the batch of
+    ``-log sigmoid(context . centre) - sum_j log sigmoid(-negative_j . centre)``,
+    computed so that large dot products (40, say) give no ``inf`` or ``NaN``.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("sgns_loss_by_hand")
+    large_centre = np.array([[40.0, 30.0]])
+    cases = [
+        Case("one pair, one negative", centre=np.array([[1.0, 2.0]]), context=np.array([[0.5, -1.0]]),
+             negatives=np.array([[[1.0, 0.0]]])),
+        Case("one pair, two negatives", centre=np.array([[1.0, 2.0]]), context=np.array([[0.5, -1.0]]),
+             negatives=np.array([[[1.0, 0.0], [0.0, -1.0]]])),
+        Case("all vectors zero (every sigmoid is 0.5)", centre=np.zeros((2, 3)), context=np.zeros((2, 3)),
+             negatives=np.zeros((2, 4, 3))),
+        Case("a batch of five pairs, three negatives", centre=rng.normal(size=(5, 4)),
+             context=rng.normal(size=(5, 4)), negatives=rng.normal(size=(5, 3, 4))),
+        Case("large dot products (-2500 and +2500)", centre=large_centre, context=-large_centre,
+             negatives=large_centre[:, None, :]),
+        Case("a well-fitted pair: context agrees, negative disagrees", centre=large_centre,
+             context=large_centre, negatives=-large_centre[:, None, :]),
+        Case("ten pairs, five negatives", centre=rng.normal(size=(10, 3)), context=rng.normal(size=(10, 3)),
+             negatives=rng.normal(size=(10, 5, 3))),
+        Case("a negative that is the context item itself", centre=np.array([[0.5, 1.0]]),
+             context=np.array([[1.0, 1.0]]), negatives=np.array([[[1.0, 1.0], [0.0, 2.0]]])),
+    ]
+    return run_check("sgns_loss_by_hand", student_loss, _sgns_loss_reference, cases)

@@ -22,6 +22,7 @@ import re
 import numpy as np
 import pandas as pd
 import scipy.sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from tutorial_lib.data.tfidf import TfidfScratch
 from tutorial_lib.models.recommender import Recommender
@@ -37,14 +38,16 @@ def item_tokens(title: str, genres: str) -> list[str]:
     """The tokens of one film: ``genre=<name>`` for each genre, then the title's words.
 
     The year in parentheses at the end of a MovieLens title is dropped (it would make every
-    film of 1995 "similar"); words are lower-cased runs of letters and digits.
+    film of 1995 "similar"); words are lower-cased runs of letters and digits, without
+    scikit-learn's English stop words (``"the"`` of "Godfather, The" would otherwise be one
+    of the heaviest terms of many profiles).
 
     >>> item_tokens("Toy Story (1995)", "Animation|Children's|Comedy")
     ['genre=Animation', "genre=Children's", 'genre=Comedy', 'toy', 'story']
     """
     genre_tokens = [f"genre={name}" for name in str(genres).split("|") if name]
     words = _WORD.findall(_YEAR.sub("", str(title)).lower())
-    return genre_tokens + words
+    return genre_tokens + [word for word in words if word not in ENGLISH_STOP_WORDS]
 
 
 def item_documents(items: pd.DataFrame, item_ids: np.ndarray) -> list[list[str]]:

@@ -18,12 +18,16 @@ passed already fitted (``fit_models=False``), in which case they must have the s
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.evaluation.protocols import TopNSplit, evaluate_top_n
 from tutorial_lib.models.logistic import LogisticRegression
 from tutorial_lib.models.recommender import Recommender
@@ -37,6 +41,7 @@ __all__ = [
     "choose_fusion_weights",
     "SwitchingHybrid",
     "StackingHybrid",
+    "HybridConfig",
 ]
 
 NORMALISATIONS = ("zscore", "minmax")
@@ -362,3 +367,52 @@ class StackingHybrid(_HybridBase):
         for weight, model in zip(self.coef_, self.models):
             logits += weight * self._normalised(model, user_ids, item_ids)
         return logits
+
+
+# --------------------------------------------------------------------------------------
+# Sizes for chapter 7's MovieLens experiment
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class HybridConfig(ProfileConfig):
+    """Settings of the hybrids in chapter 7 (field defaults: the full profile).
+
+    Attributes
+    ----------
+    fusion_step : float
+        Step of the weight grid of :func:`choose_fusion_weights` (weights sum to 1).
+    n_fused_models : int
+        How many base models the weighted and stacked hybrids combine.
+    stacking_negatives : int
+        Sampled negatives per validation target for :class:`StackingHybrid`.
+    min_user_interactions : int
+        The switching hybrid's threshold: users with fewer training items get the fallback.
+    cold_history : int
+        In the cold-start experiment, the first ``cold_history`` training items are all that
+        is kept of each chosen user's history.
+    cold_user_share : float
+        Share of the evaluated users whose history is cut that way.
+    """
+
+    fusion_step: float = 0.1
+    n_fused_models: int = 3
+    stacking_negatives: int = 20
+    min_user_interactions: int = 5
+    cold_history: int = 3
+    cold_user_share: float = 0.2
+
+    QUICK: ClassVar[dict] = {"fusion_step": 0.25}
+    # Weight vectors tried x users scored (ML-100K: 943).
+    QUICK_COST_LIMIT: ClassVar[int] = 15 * 943
+
+    def cost(self) -> int:
+        n_steps = round(1 / self.fusion_step)
+        n_combinations = math.comb(n_steps + self.n_fused_models - 1, self.n_fused_models - 1)
+        return n_combinations * 943
+
+    def __post_init__(self):
+        check_real(self.fusion_step, "fusion_step", min_val=0, max_val=1, include_boundaries="right")
+        check_int(self.n_fused_models, "n_fused_models", min_val=2)
+        check_int(self.stacking_negatives, "stacking_negatives", min_val=1)
+        check_int(self.min_user_interactions, "min_user_interactions", min_val=1)
+        check_int(self.cold_history, "cold_history", min_val=1)
+        check_real(self.cold_user_share, "cold_user_share", min_val=0, max_val=1, include_boundaries="right")

@@ -49,6 +49,7 @@ __all__ = [
     "behaviour_sequences",
     "skipgram_pairs",
     "noise_distribution",
+    "draw_negatives",
     "keep_probabilities",
     "sgns_loss",
     "sgns_gradients",
@@ -169,6 +170,11 @@ def noise_distribution(counts, power: float = 0.75) -> np.ndarray:
     return weights / weights.sum()
 
 
+def draw_negatives(noise: np.ndarray, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    """Items drawn with replacement from ``noise`` (shape ``(n_items,)``), array of ``shape``."""
+    return rng.choice(len(noise), size=shape, p=noise)
+
+
 def keep_probabilities(counts, threshold: float) -> np.ndarray:
     """word2vec's subsampling: keep each occurrence with probability ``min(1, sqrt(t / f))``.
 
@@ -200,12 +206,17 @@ def sgns_loss(centre_vectors: torch.Tensor, context_vectors: torch.Tensor,
     Returns
     -------
     torch.Tensor, shape ()
-        ``mean over the batch of -log sigmoid(u_c . v_w) - sum_j log sigmoid(-u_nj . v_w)``.
+        The mean over the batch of
+        ``-log sigmoid(u_c . v_w) - sum_j log sigmoid(-u_nj . v_w)``.
     """
-    positive_scores = (context_vectors * centre_vectors).sum(dim=-1)                   # (batch,)
-    negative_scores = torch.einsum("bkd,bd->bk", negative_vectors, centre_vectors)     # (batch, k)
-    # log sigmoid(x) is computed stably by logsigmoid (no overflow for large |x|).
-    per_pair = -nn.functional.logsigmoid(positive_scores) - nn.functional.logsigmoid(-negative_scores).sum(dim=-1)
+    # (batch,): u_c . v_w, and (batch, k): u_nj . v_w
+    positive_scores = (context_vectors * centre_vectors).sum(dim=-1)
+    negative_scores = torch.einsum("bkd,bd->bk", negative_vectors,
+                                   centre_vectors)
+    # logsigmoid computes log sigmoid(x) without overflow for large |x|.
+    log_sigmoid = nn.functional.logsigmoid
+    per_pair = (-log_sigmoid(positive_scores)
+                - log_sigmoid(-negative_scores).sum(dim=-1))  # (batch,)
     return per_pair.mean()
 
 
@@ -300,7 +311,7 @@ def _run_epochs(model, optimizer, sequences, n_items, config, noise, keep, rng, 
         if len(centres) == 0:
             raise ValueError("no (centre, context) pair is left; lower the subsampling or lengthen the sequences.")
         order = rng.permutation(len(centres))
-        negatives = rng.choice(n_items, size=(len(centres), config.negatives), p=noise)
+        negatives = draw_negatives(noise, (len(centres), config.negatives), rng)
         centres_t = torch.as_tensor(centres[order], device=device)
         contexts_t = torch.as_tensor(contexts[order], device=device)
         negatives_t = torch.as_tensor(negatives, device=device)
