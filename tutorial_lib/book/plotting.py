@@ -325,3 +325,86 @@ def plot_review_corpora(reviews):
     axes[2].set(title="正面比例 share of positive reviews", ylabel="share", ylim=(0, 1))
 
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# Scaling benchmark (chapter 6): cost against data size
+# --------------------------------------------------------------------------------------
+# Exported from this block, so that chapters append their plots without editing the list above.
+__all__ += ["plot_scaling"]
+
+
+def plot_scaling(records):
+    """Draw cost against data size on log–log axes, one line per model, and return the figure.
+
+    Panels, in two rows of two: fit time, time to recommend to every user, and peak memory
+    of the process, each against the number of interactions; the fourth panel holds the
+    legend. A model that was not measured at a size (skipped, timed out, failed) has no
+    point there, and its legend entry says so, e.g. ``User-KNN (10M: timed-out)``. On log–log
+    axes a cost that grows as ``n ** p`` is a straight line of slope ``p``: in the two time
+    panels a dotted grey line of slope 1 marks linear growth.
+
+    Parameters
+    ----------
+    records:
+        Scaling records, e.g. from
+        :func:`tutorial_lib.evaluation.benchmarks.load_scaling_records`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four axes (``fig.axes``): fit, recommend, memory, legend.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from tutorial_lib.evaluation.benchmarks import scaling_table
+
+    table = scaling_table(records)
+    panels = [
+        ("fit_s", "Fit", "seconds (log scale)"),
+        ("recommend_s", "Recommend to every user", "seconds (log scale)"),
+        ("peak_memory_mb", "Peak memory of the process", "MiB (log scale)"),
+    ]
+    sizes = np.sort(table["n_interactions"].unique())
+    fig, axes = plt.subplots(2, 2, figsize=(COLUMN_WIDTH_INCHES, 6.5), layout="constrained")
+    axes = axes.ravel()
+    for model, rows in table.groupby("model", sort=True):
+        missing = rows[rows["status"] != "ok"]
+        label = model
+        if len(missing):
+            notes = ", ".join(f"{_size_label(n)}: {status}" for n, status in zip(missing["n_interactions"], missing["status"]))
+            label = f"{model} ({notes})"
+        measured = rows[rows["status"] == "ok"]
+        for ax, (column, _, _) in zip(axes, panels):
+            ax.plot(measured["n_interactions"], measured[column], marker="o", label=label)
+    for index, (ax, (column, title, ylabel)) in enumerate(zip(axes, panels)):
+        if column != "peak_memory_mb":  # memory starts at the interpreter's, so no guide there
+            _draw_slope_one(ax, table, column, sizes, label="linear growth (slope 1)" if index == 0 else "_nolegend_")
+        ax.set(title=title, xlabel="interactions (log scale)", ylabel=ylabel, xscale="log", yscale="log")
+        ax.set_xticks(sizes, [_size_label(n) for n in sizes])
+        ax.minorticks_off()
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[3].axis("off")
+    axes[3].legend(handles, labels, loc="center", frameon=False)
+    return fig
+
+
+def _size_label(n_interactions) -> str:
+    """``100000`` -> ``"100K"``, ``1000209`` -> ``"1M"``, ``10000000`` -> ``"10M"``."""
+    if n_interactions >= 1_000_000:
+        return f"{n_interactions / 1_000_000:.3g}M"
+    if n_interactions >= 1_000:
+        return f"{n_interactions / 1_000:.3g}K"
+    return str(int(n_interactions))
+
+
+def _draw_slope_one(ax, table, column, sizes, label) -> None:
+    """A dotted grey line of slope 1 (cost proportional to size) through the panel's lowest point."""
+    values = table[column].dropna()
+    values = values[values > 0]
+    if values.empty or len(sizes) < 2:
+        return
+    start = table.loc[values.index, "n_interactions"].min()
+    lowest = values[table.loc[values.index, "n_interactions"] == start].min()
+    ax.plot(sizes, lowest * sizes / start, color="grey", linestyle=":", linewidth=1.5, label=label)

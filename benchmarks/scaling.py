@@ -1,0 +1,386 @@
+"""Scaling benchmark: fit and recommend-to-every-user time, and peak memory, as the data grows.
+
+Usage (from the repository root)::
+
+    python benchmarks/scaling.py                                  # every size, every model
+    python benchmarks/scaling.py --sizes ml-100k 1m --models popularity item-knn
+    python benchmarks/scaling.py --sizes 10m --time-budget 240 --threads 2
+
+Sizes are ``ml-100k`` (the real MovieLens 100K, from the data mirror or its download) and
+synthetic logs named by their number of interactions (``1m`` = 1,000,000, ``10m``,
+``250k``, or a plain integer) drawn by :func:`tutorial_lib.data.synthetic.synthetic_interactions`
+with MovieLens-like numbers of users and items. Each (model, size) runs in a fresh Python
+process: it loads the log, fits the model on all of it, then asks ``recommend_batch`` for the
+top ``k`` of every user, ``--batch-size`` users at a time, excluding seen items. The process
+reports the two wall times and its peak resident memory (``getrusage``), and one JSON record
+per run is written under ``results/benchmarks/`` (:mod:`tutorial_lib.evaluation.benchmarks`).
+
+Budgets: a run gets ``--time-budget`` seconds for fit plus recommend; one that goes over is
+stopped and recorded as ``timed-out``. Before a run starts, its time is predicted from the
+same model's records at smaller sizes (a power law through the two largest, at least linear);
+a run predicted over the budget, or whose model already went over at a smaller size, is not
+started and is recorded as ``skipped`` with the prediction as its reason. ``--total-budget``
+caps the whole invocation. The times are wall times on a machine that may be shared: read
+them as orders of magnitude, not to the second.
+
+This is a script, not a test: nothing here runs in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run from a checkout without installing tutorial_lib
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+RESULT_PREFIX = "SCALING_RESULT "
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+DEFAULT_SIZES = ("ml-100k", "1m", "10m")
+TOTAL_BUDGET_REASON = "the invocation's total budget"
+
+
+# --------------------------------------------------------------------------------------
+# The models: name on the command line -> display name, family, and how to build it
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    display_name: str
+    family: str
+    build: Callable[[int], tuple[object, dict]]  # seed -> (unfitted model, config values)
+
+
+def _build_popularity(seed: int):
+    from tutorial_lib.models.popularity import PopularityRecommender
+
+    return PopularityRecommender(), {}
+
+
+MODELS: dict[str, ModelSpec] = {
+    "popularity": ModelSpec("Popularity", "popularity", _build_popularity),
+}
+
+
+# --------------------------------------------------------------------------------------
+# Sizes and data
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Size:
+    dataset: str  # e.g. "movielens-100k", "synthetic-1m"
+    synthetic: bool
+    n_interactions: int  # asked for (synthetic) or a MovieLens count (real)
+
+
+def parse_size(text: str) -> Size:
+    """``ml-100k``, or a synthetic size such as ``1m``, ``250k`` or ``2000000``."""
+    text = text.strip().lower()
+    if text == "ml-100k":
+        return Size("movielens-100k", False, 100_000)
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"a size is 'ml-100k' or a count like 1m, 250k, 2000000; got {text!r}.")
+    multiplier = {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
+    n_interactions = round(float(match.group(1)) * multiplier)
+    label = text if match.group(2) else f"{n_interactions}"
+    return Size(f"synthetic-{label}", True, n_interactions)
+
+
+def data_path(size: Size, seed: int, cache: Path) -> Path:
+    return cache / f"{size.dataset}-seed{seed}.npz"
+
+
+def prepare_data(size: Size, seed: int, cache: Path) -> Path:
+    """Write the log of ``size`` to an ``.npz`` in ``cache`` once; return its path.
+
+    The children load this file instead of drawing the log, so that the peak memory they
+    report is the model's, not the generator's.
+    """
+    path = data_path(size, seed, cache)
+    if path.is_file():
+        return path
+    if size.synthetic:
+        from tutorial_lib.data.synthetic import movielens_like_shape, synthetic_interactions
+
+        n_users, n_items = movielens_like_shape(size.n_interactions)
+        log = synthetic_interactions(size.n_interactions, n_users, n_items, seed=seed)
+    else:
+        from tutorial_lib.data.datasets import load_movielens_ratings
+
+        log = load_movielens_ratings("ml-100k")
+        n_items = int(log["item_id"].max())
+    cache.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npz")
+    np.savez(temporary, n_items=n_items, **{column: log[column].to_numpy() for column in log.columns})
+    temporary.replace(path)
+    return path
+
+
+def load_data(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """The log as a DataFrame and the catalogue (item ids 1..n_items), shape ``(n_items,)``."""
+    with np.load(path) as arrays:
+        log = pd.DataFrame({column: arrays[column] for column in ("user_id", "item_id", "rating", "timestamp")})
+        catalogue = np.arange(1, int(arrays["n_items"]) + 1, dtype=log["item_id"].dtype)
+    return log, catalogue
+
+
+# --------------------------------------------------------------------------------------
+# The child: one model on one log, in a fresh process
+# --------------------------------------------------------------------------------------
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def current_rss_bytes() -> int:
+    """Resident set size now (Linux ``/proc/self/statm``), else the peak so far."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            resident_pages = int(statm.read().split()[1])
+        return resident_pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return peak_rss_bytes()
+
+
+class BudgetExceeded(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise BudgetExceeded
+
+
+def run_child(model_name: str, path: Path, k: int, batch_size: int, seed: int, budget: float) -> dict:
+    """Fit and recommend; return the measurements (the parent turns them into a record)."""
+    from tutorial_lib.evaluation.results import Timer
+
+    log, catalogue = load_data(path)
+    measured: dict = {"n_users": int(log["user_id"].nunique()), "n_items": int(len(catalogue))}
+    model, config = MODELS[model_name].build(seed)
+    measured["config"] = config
+    measured["rss_before_fit_bytes"] = current_rss_bytes()
+    # The alarm stops a run that goes over (it fires between Python steps, so a long
+    # compiled call finishes first; the parent's hard timeout is the backstop).
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    fit_timer, recommend_timer = Timer(), Timer()
+    try:
+        with fit_timer:
+            model.fit(log, items=catalogue)
+        users = model.user_ids_
+        with recommend_timer:
+            for start in range(0, len(users), batch_size):
+                model.recommend_batch(users[start:start + batch_size], k)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    except BudgetExceeded:
+        stage = "recommend" if recommend_timer._start is not None else "fit"
+        measured.update(status="timed-out", reason=f"stopped during {stage} after the {budget:.0f} s budget")
+        return measured
+    except Exception as error:  # recorded, not hidden: the record says what went wrong
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        measured.update(status="failed", reason=f"{type(error).__name__}: {error}"[:500])
+        return measured
+    measured.update(
+        status="ok",
+        fit_seconds=fit_timer.seconds,
+        recommend_seconds=recommend_timer.seconds,
+        n_users_recommended=int(len(users)),
+        peak_rss_bytes=peak_rss_bytes(),
+    )
+    return measured
+
+
+# --------------------------------------------------------------------------------------
+# The parent: sizes x models, budgets, records
+# --------------------------------------------------------------------------------------
+def predict_seconds(history: list[dict], n_interactions: int) -> tuple[float, str] | None:
+    """Predicted fit + recommend seconds at ``n_interactions`` from smaller ``ok`` records.
+
+    A power law through the two largest measured sizes (exponent at least 1: no model gets
+    cheaper per interaction as the data grows), or linear from the one measured size.
+    None when there is no smaller measurement.
+    """
+    measured = sorted(
+        (record for record in history if record["status"] == "ok" and record["n_interactions"] < n_interactions),
+        key=lambda record: record["n_interactions"],
+    )
+    if not measured:
+        return None
+    last = measured[-1]
+    last_seconds = last["fit_seconds"] + last["recommend_seconds"]
+    exponent = 1.0
+    if len(measured) >= 2:
+        previous = measured[-2]
+        previous_seconds = previous["fit_seconds"] + previous["recommend_seconds"]
+        if previous_seconds > 0 and last_seconds > 0:
+            exponent = max(1.0, math.log(last_seconds / previous_seconds)
+                           / math.log(last["n_interactions"] / previous["n_interactions"]))
+    predicted = last_seconds * (n_interactions / last["n_interactions"]) ** exponent
+    how = f"{last_seconds:.1f} s at {last['n_interactions']:,} interactions, growth exponent {exponent:.2f}"
+    return predicted, how
+
+
+def available_memory_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def skip_reason(history: list[dict], size: Size, n_interactions: int, budget: float) -> str | None:
+    """Why a run should not start, from the same model's records at smaller sizes; None: run it."""
+    smaller = [record for record in history if record["n_interactions"] < n_interactions]
+    over = [record for record in smaller if record["status"] == "timed-out"
+            or (record["status"] == "skipped" and TOTAL_BUDGET_REASON not in record["reason"])]
+    if over:
+        worst = min(over, key=lambda record: record["n_interactions"])
+        return f"already {worst['status']} at {worst['n_interactions']:,} interactions (budget {budget:.0f} s)"
+    prediction = predict_seconds(history, n_interactions)
+    if prediction is not None and prediction[0] > budget:
+        return f"predicted {prediction[0]:.0f} s > budget {budget:.0f} s (from {prediction[1]})"
+    memory = available_memory_bytes()
+    measured = [record for record in smaller if record["status"] == "ok"]
+    if memory is not None and measured:
+        largest = max(measured, key=lambda record: record["n_interactions"])
+        added = largest["peak_rss_bytes"] - largest["rss_before_fit_bytes"]
+        predicted_peak = largest["peak_rss_bytes"] + added * (n_interactions / largest["n_interactions"] - 1)
+        if predicted_peak > 0.8 * memory:
+            return (f"predicted peak memory {predicted_peak / 2**30:.1f} GiB > 80% of the "
+                    f"{memory / 2**30:.1f} GiB available")
+    return None
+
+
+def run_one(model_name, size, path, args, budget) -> dict:
+    """Run one (model, size) in a fresh process; return its measurements."""
+    environment = dict(os.environ)
+    environment.update({variable: str(args.threads) for variable in THREAD_VARIABLES})
+    command = [
+        sys.executable, str(Path(__file__).resolve()), "--child", model_name, "--data", str(path),
+        "--k", str(args.k), "--batch-size", str(args.batch_size), "--seed", str(args.seed),
+        "--time-budget", str(budget),
+    ]
+    hard_limit = budget + args.load_seconds
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=hard_limit, env=environment)
+    except subprocess.TimeoutExpired:
+        return {"status": "timed-out", "reason": f"killed after {hard_limit:.0f} s (budget plus loading)"}
+    for line in completed.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX):])
+    tail = (completed.stderr or completed.stdout).strip().splitlines()[-3:]
+    return {"status": "failed", "reason": f"exit code {completed.returncode}: " + " | ".join(tail)[:500]}
+
+
+def log_shape(path: Path) -> tuple[int, int, int]:
+    with np.load(path) as arrays:
+        return int(arrays["user_id"].size), int(np.unique(arrays["user_id"]).size), int(arrays["n_items"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    if args.child:
+        measured = run_child(args.child, Path(args.data), args.k, args.batch_size, args.seed, args.time_budget)
+        print(RESULT_PREFIX + json.dumps(measured), flush=True)
+        return 0
+
+    from tutorial_lib.evaluation import benchmarks
+
+    output = Path(args.output) if args.output else benchmarks.scaling_directory()
+    cache = Path(os.environ.get("TUTORIAL_DATA_CACHE", "/tmp/tutorial-data")) / "scaling"
+    history = {name: [] for name in args.models}
+    for record in benchmarks.load_scaling_records(output):  # earlier runs count for predictions
+        for name, spec in MODELS.items():
+            if name in history and record["model"] == spec.display_name:
+                history[name].append(record)
+    started = time.perf_counter()
+    for size in sorted(args.sizes, key=lambda size: size.n_interactions):
+        path = prepare_data(size, args.seed, cache)
+        n_interactions, n_users, n_items = log_shape(path)
+        print(f"{size.dataset}: {n_interactions:,} interactions, {n_users:,} users, {n_items:,} items", flush=True)
+        for name in args.models:
+            spec = MODELS[name]
+            history[name] = [record for record in history[name] if record["dataset"] != size.dataset]
+            remaining = args.total_budget - (time.perf_counter() - started)
+            budget = min(args.time_budget, remaining)
+            reason = skip_reason(history[name], size, n_interactions, args.time_budget)
+            if reason is None and budget < 1:
+                reason = f"{TOTAL_BUDGET_REASON} ({args.total_budget:.0f} s) was used up"
+            if reason is None:
+                measured = run_one(name, size, path, args, budget)
+            else:
+                measured = {"status": "skipped", "reason": reason}
+            record = benchmarks.make_scaling_record(
+                dataset=size.dataset, synthetic=size.synthetic, n_interactions=n_interactions,
+                n_users=n_users, n_items=n_items, model=spec.display_name, model_family=spec.family,
+                config=measured.get("config", {}), status=measured["status"], reason=measured.get("reason"),
+                k=args.k, batch_size=args.batch_size, time_budget_seconds=float(budget if reason is None else args.time_budget),
+                threads=args.threads, seed=args.seed,
+                fit_seconds=measured.get("fit_seconds"), recommend_seconds=measured.get("recommend_seconds"),
+                n_users_recommended=measured.get("n_users_recommended"),
+                peak_rss_bytes=measured.get("peak_rss_bytes"), rss_before_fit_bytes=measured.get("rss_before_fit_bytes"),
+            )
+            benchmarks.write_scaling_record(record, output)
+            history[name].append(record)
+            print("  " + describe(record), flush=True)
+    print(f"total {time.perf_counter() - started:.0f} s; records in {output}", flush=True)
+    return 0
+
+
+def describe(record: dict) -> str:
+    if record["status"] != "ok":
+        return f"{record['model']:<14} {record['status']}: {record['reason']}"
+    peak_mib = record["peak_rss_bytes"] / 2**20
+    return (f"{record['model']:<14} fit {record['fit_seconds']:8.2f} s   recommend "
+            f"{record['recommend_seconds']:8.2f} s   peak {peak_mib:7.0f} MiB")
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", type=parse_size, default=[parse_size(s) for s in DEFAULT_SIZES],
+                        help="ml-100k and/or synthetic sizes such as 1m 10m (default: ml-100k 1m 10m)")
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS),
+                        help="models to run (default: all)")
+    parser.add_argument("--k", type=int, default=10, help="length of each list (default 10)")
+    parser.add_argument("--batch-size", type=int, default=1_000, help="users per recommend_batch call")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic logs and the models")
+    parser.add_argument("--time-budget", type=float, default=300.0,
+                        help="seconds for one run's fit + recommend (default 300)")
+    parser.add_argument("--total-budget", type=float, default=1_200.0,
+                        help="seconds for the whole invocation (default 1200)")
+    parser.add_argument("--load-seconds", type=float, default=120.0,
+                        help="extra seconds a child may take to start and load the log before it is killed")
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+                        help="threads for BLAS/OpenMP in each run (default: the cores available)")
+    parser.add_argument("--output", default=None, help="folder of the records (default results/benchmarks/)")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--data", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    for name in ("k", "batch_size", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    if args.time_budget <= 0 or args.total_budget <= 0:
+        parser.error("--time-budget and --total-budget must be > 0")
+    return args
+
+
+if __name__ == "__main__":
+    sys.exit(main())
