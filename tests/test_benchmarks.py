@@ -30,8 +30,11 @@ def fake_record(model="Item-KNN", n_interactions=1_000_000, status="ok", fit_sec
         model_family="neighbourhood", config={"n_neighbours": 50}, status=status,
         reason=None if measured else "predicted 900 s > budget 300 s",
         k=10, batch_size=1_000, time_budget_seconds=300.0, threads=2, seed=0,
-        fit_seconds=fit_seconds if measured else None,
-        recommend_seconds=3.0 if measured else None,
+        # Wall time above CPU time, as on a busy machine: the plot must show the CPU time.
+        fit_seconds=1.5 * fit_seconds if measured else None,
+        recommend_seconds=4.5 if measured else None,
+        fit_cpu_seconds=fit_seconds if measured else None,
+        recommend_cpu_seconds=3.0 if measured else None,
         n_users_recommended=n_interactions // 100 if measured else None,
         peak_rss_bytes=500 * 2**20 if measured else None,
         rss_before_fit_bytes=200 * 2**20 if measured else None,
@@ -53,7 +56,7 @@ def test_a_rerun_of_the_same_pair_overwrites_its_file(tmp_path):
     benchmarks.write_scaling_record(fake_record(fit_seconds=2.0), tmp_path)
     benchmarks.write_scaling_record(fake_record(fit_seconds=5.0), tmp_path)
     (only,) = benchmarks.load_scaling_records(tmp_path)
-    assert only["fit_seconds"] == 5.0
+    assert only["fit_cpu_seconds"] == 5.0
 
 
 def test_a_missing_folder_holds_no_records(tmp_path):
@@ -118,6 +121,7 @@ def test_the_table_sorts_by_model_then_size_and_leaves_unmeasured_costs_nan():
     assert list(zip(table["model"], table["n_interactions"])) == [
         ("Item-KNN", 1_000_000), ("User-KNN", 1_000_000), ("User-KNN", 10_000_000)]
     assert table.loc[0, "peak_memory_mb"] == 500 and table.loc[0, "added_memory_mb"] == 300
+    assert (table.loc[0, "fit_s"], table.loc[0, "fit_cpu_s"]) == (3.0, 2.0)
     assert math.isnan(table.loc[2, "fit_s"]) and table.loc[2, "status"] == "timed-out"
     with pytest.raises(ValueError, match="records is empty"):
         benchmarks.scaling_table([])
@@ -126,10 +130,10 @@ def test_the_table_sorts_by_model_then_size_and_leaves_unmeasured_costs_nan():
 def test_growth_exponents_recover_the_power_of_a_power_law():
     # Fit time 1e-6 * n**2 for one model, 1e-6 * n for the other; recommend time 0.
     records = [
-        fake_record(model, n, fit_seconds=1e-6 * n**power, recommend_seconds=0.0)
+        fake_record(model, n, fit_seconds=1e-6 * n**power, recommend_seconds=0.0, recommend_cpu_seconds=0.0)
         for model, power in (("Quadratic", 2), ("Linear", 1)) for n in (100_000, 1_000_000, 10_000_000)
     ] + [fake_record("Once", 100_000), fake_record("Once", 1_000_000, status="skipped")]
-    exponents = benchmarks.growth_exponents(benchmarks.scaling_table(records), "fit_s")
+    exponents = benchmarks.growth_exponents(benchmarks.scaling_table(records), "fit_cpu_s")
     assert exponents["Quadratic"] == pytest.approx(2.0)
     assert exponents["Linear"] == pytest.approx(1.0)
     assert math.isnan(exponents["Once"])  # one measured size: no slope
@@ -149,7 +153,7 @@ def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
         # Two model lines and the slope-one guide in each panel.
         item_line, user_line, guide = fit_axes.get_lines()
         np.testing.assert_allclose(item_line.get_xdata(), [1e5, 1e6, 1e7])
-        np.testing.assert_allclose(item_line.get_ydata(), [1.0, 10.0, 100.0])
+        np.testing.assert_allclose(item_line.get_ydata(), [1.0, 10.0, 100.0])  # CPU, not wall, seconds
         np.testing.assert_allclose(user_line.get_xdata(), [1e5, 1e6])  # nothing at the skipped size
         np.testing.assert_allclose(memory_axes.get_lines()[0].get_ydata(), [500, 500, 500])
         labels = [text.get_text() for text in legend_axes.get_legend().get_texts()]
@@ -184,14 +188,14 @@ def test_sizes_are_parsed_from_the_command_line(script):
 
 
 def test_the_prediction_is_a_power_law_through_the_two_largest_sizes(script):
-    history = [fake_record("M", 100_000, fit_seconds=1.0, recommend_seconds=0.0),
-               fake_record("M", 1_000_000, fit_seconds=100.0, recommend_seconds=0.0)]
+    history = [fake_record("M", 100_000, fit_seconds=1.0, recommend_cpu_seconds=0.0),
+               fake_record("M", 1_000_000, fit_seconds=100.0, recommend_cpu_seconds=0.0)]
     predicted, how = script.predict_seconds(history, 10_000_000)
     assert predicted == pytest.approx(10_000.0)  # exponent 2
     assert "growth exponent 2.00" in how
     # Never less than linear, and linear from one size.
-    cheaper = [fake_record("M", 100_000, fit_seconds=10.0, recommend_seconds=0.0),
-               fake_record("M", 1_000_000, fit_seconds=20.0, recommend_seconds=0.0)]
+    cheaper = [fake_record("M", 100_000, fit_seconds=10.0, recommend_cpu_seconds=0.0),
+               fake_record("M", 1_000_000, fit_seconds=20.0, recommend_cpu_seconds=0.0)]
     assert script.predict_seconds(cheaper, 10_000_000)[0] == pytest.approx(200.0)
     assert script.predict_seconds(cheaper[:1], 1_000_000)[0] == pytest.approx(100.0)
     assert script.predict_seconds([], 1_000_000) is None
@@ -199,10 +203,10 @@ def test_the_prediction_is_a_power_law_through_the_two_largest_sizes(script):
 
 def test_a_run_is_skipped_when_predicted_over_budget_or_over_at_a_smaller_size(script):
     size = script.parse_size("10m")
-    fast = [fake_record("M", 1_000_000, fit_seconds=1.0, recommend_seconds=1.0)]
+    fast = [fake_record("M", 1_000_000, fit_seconds=1.0, recommend_cpu_seconds=1.0)]
     assert script.skip_reason(fast, size, 10_000_000, budget=300) is None
-    slow = [fake_record("M", 1_000_000, fit_seconds=50.0, recommend_seconds=10.0)]
-    assert script.skip_reason(slow, size, 10_000_000, budget=300).startswith("predicted 600 s > budget 300 s")
+    slow = [fake_record("M", 1_000_000, fit_seconds=50.0, recommend_cpu_seconds=10.0)]
+    assert script.skip_reason(slow, size, 10_000_000, budget=300).startswith("predicted 600 CPU s > budget 300 s")
     over = [fake_record("M", 1_000_000, status="timed-out")]
     assert "already timed-out at 1,000,000" in script.skip_reason(over, size, 10_000_000, budget=300)
     # A run skipped only because the invocation ran out of time says nothing about the model.
@@ -226,3 +230,27 @@ def test_the_script_writes_one_record_per_model_and_size(tmp_path):
     assert small["n_interactions"] == 50_000 and small["n_users_recommended"] == small["n_users"]
     assert small["peak_rss_bytes"] >= small["rss_before_fit_bytes"] > 0
     assert small["threads"] == 1 and small["model"] == "Popularity"
+
+
+def test_a_run_over_its_cpu_budget_is_stopped_and_a_failing_run_says_why(script, tmp_path, monkeypatch):
+    from tutorial_lib.models.popularity import PopularityRecommender
+
+    class Spinning(PopularityRecommender):
+        def _fit(self, matrix):
+            while True:
+                sum(range(1_000))
+
+    class Broken(PopularityRecommender):
+        def _fit(self, matrix):
+            raise MemoryError("out of memory in the similarity step")
+
+    for name, model_class in (("spinning", Spinning), ("broken", Broken)):
+        spec = script.ModelSpec(name, "test", lambda seed, model_class=model_class: (model_class(), {}), "x", "y")
+        monkeypatch.setitem(script.MODELS, name, spec)
+    path = script.prepare_data(script.parse_size("50k"), 0, tmp_path)
+    spinning = script.run_child("spinning", path, 10, 1_000, 0, budget=0.5)
+    assert spinning["status"] == "timed-out"
+    assert spinning["reason"].startswith("stopped during fit after the")
+    broken = script.run_child("broken", path, 10, 1_000, 0, budget=30)
+    assert broken["status"] == "failed"
+    assert broken["reason"] == "MemoryError: out of memory in the similarity step"

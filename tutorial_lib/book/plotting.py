@@ -337,9 +337,9 @@ __all__ += ["plot_scaling"]
 def plot_scaling(records):
     """Draw cost against data size on log–log axes, one line per model, and return the figure.
 
-    Panels, in two rows of two: fit time, time to recommend to every user, and peak memory
-    of the process, each against the number of interactions; the fourth panel holds the
-    legend. A model that was not measured at a size (skipped, timed out, failed) has no
+    Panels, in two rows of two: CPU time of fit, CPU time of recommending to every user,
+    and peak memory of the process, each against the number of interactions; the fourth
+    panel holds the legend. A model that was not measured at a size (skipped, timed out, failed) has no
     point there, and its legend entry says so, e.g. ``User-KNN (10M: timed-out)``. On log–log
     axes a cost that grows as ``n ** p`` is a straight line of slope ``p``: in the two time
     panels a dotted grey line of slope 1 marks linear growth.
@@ -362,8 +362,8 @@ def plot_scaling(records):
 
     table = scaling_table(records)
     panels = [
-        ("fit_s", "Fit", "seconds (log scale)"),
-        ("recommend_s", "Recommend to every user", "seconds (log scale)"),
+        ("fit_cpu_s", "Fit", "CPU seconds (log scale)"),
+        ("recommend_cpu_s", "Recommend to every user", "CPU seconds (log scale)"),
         ("peak_memory_mb", "Peak memory of the process", "MiB (log scale)"),
     ]
     sizes = np.sort(table["n_interactions"].unique())

@@ -76,6 +76,8 @@ _REQUIRED_FIELDS: dict[str, tuple[type, ...]] = {
     "batch_size": (int,),
     "fit_seconds": (float, int, type(None)),
     "recommend_seconds": (float, int, type(None)),
+    "fit_cpu_seconds": (float, int, type(None)),
+    "recommend_cpu_seconds": (float, int, type(None)),
     "n_users_recommended": (int, type(None)),
     "peak_rss_bytes": (int, type(None)),
     "rss_before_fit_bytes": (int, type(None)),
@@ -89,7 +91,10 @@ _REQUIRED_FIELDS: dict[str, tuple[type, ...]] = {
     "git_commit": (str,),
     "date": (str,),
 }
-_MEASUREMENTS = ("fit_seconds", "recommend_seconds", "n_users_recommended", "peak_rss_bytes", "rss_before_fit_bytes")
+_MEASUREMENTS = (
+    "fit_seconds", "recommend_seconds", "fit_cpu_seconds", "recommend_cpu_seconds",
+    "n_users_recommended", "peak_rss_bytes", "rss_before_fit_bytes",
+)
 
 
 class ScalingRecordError(ValueError):
@@ -115,6 +120,8 @@ def make_scaling_record(
     reason: str | None = None,
     fit_seconds: float | None = None,
     recommend_seconds: float | None = None,
+    fit_cpu_seconds: float | None = None,
+    recommend_cpu_seconds: float | None = None,
     n_users_recommended: int | None = None,
     peak_rss_bytes: int | None = None,
     rss_before_fit_bytes: int | None = None,
@@ -141,7 +148,7 @@ def make_scaling_record(
     k, batch_size : int
         Length of each list, and users per ``recommend_batch`` call.
     time_budget_seconds : float
-        The budget the run was held to (fit plus recommend).
+        The budget the run was held to: CPU seconds of fit plus recommend.
     threads : int
         Threads the numerical libraries were allowed (``OMP_NUM_THREADS`` and friends).
     seed : int
@@ -149,6 +156,10 @@ def make_scaling_record(
     fit_seconds, recommend_seconds : float, optional
         Wall time of ``fit`` and of recommending to every user (all batches); required when
         ``status == "ok"``.
+    fit_cpu_seconds, recommend_cpu_seconds : float, optional
+        The same as CPU time of the process (``time.process_time``, all its threads): on a
+        shared machine it barely moves when other work competes for the cores, which wall
+        time does; required when ``status == "ok"``.
     n_users_recommended : int, optional
         Users that got a list (every user of the log).
     peak_rss_bytes, rss_before_fit_bytes : int, optional
@@ -171,6 +182,8 @@ def make_scaling_record(
         "batch_size": batch_size,
         "fit_seconds": fit_seconds,
         "recommend_seconds": recommend_seconds,
+        "fit_cpu_seconds": fit_cpu_seconds,
+        "recommend_cpu_seconds": recommend_cpu_seconds,
         "n_users_recommended": n_users_recommended,
         "peak_rss_bytes": peak_rss_bytes,
         "rss_before_fit_bytes": rss_before_fit_bytes,
@@ -311,8 +324,9 @@ def load_scaling_records(directory: str | os.PathLike | None = None) -> list[dic
 def scaling_table(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per record: model, dataset, size, status and costs, by model then size.
 
-    Columns: ``model``, ``dataset``, ``n_interactions``, ``n_users``, ``n_items``,
-    ``status``, ``fit_s``, ``recommend_s`` (seconds), ``peak_memory_mb`` and
+    Columns: ``model``, ``dataset``, ``synthetic``, ``n_interactions``, ``n_users``, ``n_items``,
+    ``status``, ``fit_s``, ``recommend_s`` (wall seconds), ``fit_cpu_s``, ``recommend_cpu_s``
+    (CPU seconds), ``peak_memory_mb`` and
     ``added_memory_mb`` (MiB: the process's peak, and the peak above the resident size
     before ``fit``), ``reason``. Costs are NaN for a run that was not measured.
 
@@ -329,12 +343,15 @@ def scaling_table(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             {
                 "model": record["model"],
                 "dataset": record["dataset"],
+                "synthetic": record["synthetic"],
                 "n_interactions": record["n_interactions"],
                 "n_users": record["n_users"],
                 "n_items": record["n_items"],
                 "status": record["status"],
                 "fit_s": _or_nan(record["fit_seconds"]),
                 "recommend_s": _or_nan(record["recommend_seconds"]),
+                "fit_cpu_s": _or_nan(record["fit_cpu_seconds"]),
+                "recommend_cpu_s": _or_nan(record["recommend_cpu_seconds"]),
                 "peak_memory_mb": _or_nan(peak, scale=2**20),
                 "added_memory_mb": float("nan") if peak is None or before is None else (peak - before) / 2**20,
                 "reason": record["reason"],
@@ -346,7 +363,7 @@ def scaling_table(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return table.sort_values(["model", "n_interactions"], kind="stable", ignore_index=True)
 
 
-def growth_exponents(table: pd.DataFrame, cost: str = "total_s") -> pd.Series:
+def growth_exponents(table: pd.DataFrame, cost: str = "total_cpu_s") -> pd.Series:
     """Per model, the slope of log(cost) against log(n_interactions) between its two largest
     measured sizes: 1 means the cost grows in proportion to the data, 2 with its square.
 
@@ -355,19 +372,22 @@ def growth_exponents(table: pd.DataFrame, cost: str = "total_s") -> pd.Series:
     table : pandas.DataFrame
         From :func:`scaling_table`.
     cost : str
-        A cost column of the table: ``"fit_s"``, ``"recommend_s"``, ``"peak_memory_mb"``,
-        ``"added_memory_mb"``, or ``"total_s"`` (fit plus recommend).
+        A cost column of the table (``"fit_s"``, ``"recommend_s"``, ``"fit_cpu_s"``,
+        ``"recommend_cpu_s"``, ``"peak_memory_mb"``, ``"added_memory_mb"``), or
+        ``"total_s"`` / ``"total_cpu_s"`` (fit plus recommend, wall or CPU).
 
     Returns
     -------
     pandas.Series
         Indexed by model, sorted by model; NaN for a model measured at fewer than two sizes.
     """
-    costs = ("fit_s", "recommend_s", "peak_memory_mb", "added_memory_mb", "total_s")
+    costs = ("fit_s", "recommend_s", "fit_cpu_s", "recommend_cpu_s", "peak_memory_mb", "added_memory_mb",
+             "total_s", "total_cpu_s")
     if cost not in costs:
         raise ValueError(f"cost must be one of {costs}, got {cost!r}.")
     measured = table[table["status"] == "ok"].copy()
     measured["total_s"] = measured["fit_s"] + measured["recommend_s"]
+    measured["total_cpu_s"] = measured["fit_cpu_s"] + measured["recommend_cpu_s"]
     exponents = {}
     for model in sorted(table["model"].unique()):
         rows = measured[measured["model"] == model].sort_values("n_interactions").tail(2)
