@@ -142,8 +142,9 @@ def test_growth_exponents_recover_the_power_of_a_power_law():
 
 
 def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
-    records = [fake_record("Item-KNN", n, fit_seconds=n / 1e5) for n in (100_000, 1_000_000, 10_000_000)]
-    records += [fake_record("User-KNN", 100_000), fake_record("User-KNN", 1_000_000),
+    records = [fake_record("Item-KNN", n, fit_seconds=n / 1e5, synthetic=n > 100_000)
+               for n in (100_000, 1_000_000, 10_000_000)]
+    records += [fake_record("User-KNN", 100_000, synthetic=False), fake_record("User-KNN", 1_000_000),
                 fake_record("User-KNN", 10_000_000, status="skipped")]
     fig = plot_scaling(records)
     try:
@@ -158,7 +159,7 @@ def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
         np.testing.assert_allclose(memory_axes.get_lines()[0].get_ydata(), [500, 500, 500])
         labels = [text.get_text() for text in legend_axes.get_legend().get_texts()]
         assert labels == ["Item-KNN", "User-KNN (10M: skipped)", "linear growth (slope 1)"]
-        assert [tick.get_text() for tick in fit_axes.get_xticklabels()] == ["100K", "1M", "10M"]
+        assert [tick.get_text() for tick in fit_axes.get_xticklabels()] == ["100K\n(real)", "1M", "10M"]
     finally:
         plt.close(fig)
 

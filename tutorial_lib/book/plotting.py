@@ -339,10 +339,12 @@ def plot_scaling(records):
 
     Panels, in two rows of two: CPU time of fit, CPU time of recommending to every user,
     and peak memory of the process, each against the number of interactions; the fourth
-    panel holds the legend. A model that was not measured at a size (skipped, timed out, failed) has no
-    point there, and its legend entry says so, e.g. ``User-KNN (10M: timed-out)``. On log–log
-    axes a cost that grows as ``n ** p`` is a straight line of slope ``p``: in the two time
-    panels a dotted grey line of slope 1 marks linear growth.
+    panel holds the legend. Sizes measured on a real log (MovieLens 100K) say "(real)" under
+    their tick; the others are synthetic. A model that was not measured at a size (skipped,
+    timed out, failed) has no point there, and its legend entry says so, e.g.
+    ``User-KNN (10M: timed-out)``. On log–log axes a cost that grows as ``n ** p`` is a
+    straight line of slope ``p``: in the two time panels a dotted grey line of slope 1 marks
+    linear growth.
 
     Parameters
     ----------
@@ -367,6 +369,8 @@ def plot_scaling(records):
         ("peak_memory_mb", "Peak memory of the process", "MiB (log scale)"),
     ]
     sizes = np.sort(table["n_interactions"].unique())
+    real_sizes = set(table.loc[~table["synthetic"], "n_interactions"])
+    tick_labels = [_size_label(n) + ("\n(real)" if n in real_sizes else "") for n in sizes]
     fig, axes = plt.subplots(2, 2, figsize=(COLUMN_WIDTH_INCHES, 6.5), layout="constrained")
     axes = axes.ravel()
     for model, rows in table.groupby("model", sort=True):
@@ -382,7 +386,7 @@ def plot_scaling(records):
         if column != "peak_memory_mb":  # memory starts at the interpreter's, so no guide there
             _draw_slope_one(ax, table, column, sizes, label="linear growth (slope 1)" if index == 0 else "_nolegend_")
         ax.set(title=title, xlabel="interactions (log scale)", ylabel=ylabel, xscale="log", yscale="log")
-        ax.set_xticks(sizes, [_size_label(n) for n in sizes])
+        ax.set_xticks(sizes, tick_labels)
         ax.minorticks_off()
     handles, labels = axes[0].get_legend_handles_labels()
     axes[3].axis("off")
