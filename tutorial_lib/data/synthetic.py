@@ -244,31 +244,37 @@ def _distinct_items_per_user(user_counts: np.ndarray, item_probabilities: np.nda
     Returns ``(users, items)``, two int64 arrays of shape ``(sum(user_counts),)``, grouped
     by user; within a user the items come in the order they were drawn.
     """
-    n_items = len(item_probabilities)
+    n_users, n_items = len(user_counts), len(item_probabilities)
     cumulative = np.cumsum(item_probabilities)
     cumulative[-1] = 1.0
-    kept_users = np.empty(0, dtype=np.int64)
-    kept_items = np.empty(0, dtype=np.int64)
+    finished_users, finished_items = [], []  # users with all their items, one chunk per round
+    held_users = np.empty(0, dtype=np.int64)  # the items so far of users still short
+    held_items = np.empty(0, dtype=np.int64)
     shortfall = user_counts.copy()
     while shortfall.sum() > 0:
         # Draw more than is missing: repeats of items already held are thrown away.
         n_draws = np.where(shortfall > 0, 2 * shortfall + 8, 0)
-        new_users = np.repeat(np.arange(len(user_counts)), n_draws)
+        new_users = np.repeat(np.arange(n_users), n_draws)
         new_items = np.searchsorted(cumulative, rng.random(new_users.size), side="right")
-        users = np.concatenate([kept_users, new_users])
-        items = np.concatenate([kept_items, np.minimum(new_items, n_items - 1)])
+        users = np.concatenate([held_users, new_users])
+        items = np.concatenate([held_items, np.minimum(new_items, n_items - 1)])
         # Keep each (user, item) pair's first draw; then at most user_counts[u] per user.
         _, first = np.unique(users * n_items + items, return_index=True)
         first.sort()
         users, items = users[first], items[first]
         order = np.argsort(users, kind="stable")
         users, items = users[order], items[order]
-        group_starts = np.searchsorted(users, users, side="left")
-        position_in_user = np.arange(users.size) - group_starts
+        position_in_user = np.arange(users.size) - np.searchsorted(users, users, side="left")
         keep = position_in_user < user_counts[users]
-        kept_users, kept_items = users[keep], items[keep]
-        shortfall = user_counts - np.bincount(kept_users, minlength=len(user_counts))
-    return kept_users, kept_items
+        users, items = users[keep], items[keep]
+        shortfall = np.where(shortfall > 0, user_counts - np.bincount(users, minlength=n_users), 0)
+        complete = shortfall[users] == 0
+        finished_users.append(users[complete])
+        finished_items.append(items[complete])
+        held_users, held_items = users[~complete], items[~complete]
+    users, items = np.concatenate(finished_users), np.concatenate(finished_items)
+    order = np.argsort(users, kind="stable")  # each user's rows sit in one chunk, in draw order
+    return users[order], items[order]
 
 
 def _timestamps(user_counts: np.ndarray, start: int, duration_days: float, rng) -> np.ndarray:
