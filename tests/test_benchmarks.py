@@ -255,3 +255,25 @@ def test_a_run_over_its_cpu_budget_is_stopped_and_a_failing_run_says_why(script,
     broken = script.run_child("broken", path, 10, 1_000, 0, budget=30)
     assert broken["status"] == "failed"
     assert broken["reason"] == "MemoryError: out of memory in the similarity step"
+
+
+def test_a_rating_model_recommends_its_highest_predicted_unseen_items(script, monkeypatch):
+    import pandas as pd
+
+    class ItemIdAsRating:
+        """Predicts item_id / 10 for every user, so the best unseen items have the largest ids."""
+
+        def fit(self, ratings):
+            self.fitted_on = ratings
+            return self
+
+        def predict(self, users, items):
+            return np.asarray(items, dtype=float) / 10
+
+    monkeypatch.setattr(script.RatingModelAsTopN, "PAIRS_PER_CALL", 7)  # several calls per batch
+    log = pd.DataFrame({"user_id": [1, 1, 2, 3], "item_id": [5, 4, 1, 2], "rating": [3, 4, 5, 1],
+                        "timestamp": [0, 1, 2, 3]})
+    model = script.RatingModelAsTopN(ItemIdAsRating()).fit(log, items=np.arange(1, 6))
+    assert list(model.predictor.fitted_on.columns) == ["user_id", "item_id", "rating"]
+    np.testing.assert_allclose(model.score([1, 2], [1, 5]), [[0.1, 0.5], [0.1, 0.5]])
+    np.testing.assert_array_equal(model.recommend_batch(np.array([1, 2, 3]), 2), [[3, 2], [5, 4], [5, 4]])
