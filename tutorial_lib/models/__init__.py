@@ -1,12 +1,14 @@
 """Models, one module per family: each written from scratch, beside the library version it is
 tested against.
 
-- ``neighbourhood``: similarities and neighbourhood predictions for collaborative filtering.
+- ``neighbourhood``: similarities and neighbourhood predictions for collaborative filtering,
+  and the item- and user-based top-N recommenders on sparse matrices.
 - ``logistic``: logistic regression from scratch in NumPy (gradient descent, Newton/IRLS).
 - ``logistic_torch``: the same model as a one-layer PyTorch module.
 - ``mlp``: the multilayer-perceptron behaviour predictor.
 - ``baselines``: smoothed per-item and per-user like rates, the baselines to beat.
 - ``popularity``: the popularity baseline of the top-N chapters (training counts).
+- ``implicit_factorisation``: BPR and weighted ALS, matrix factorisation for implicit feedback.
 
 Only this subpackage and ``tutorial_lib.training`` import PyTorch.
 """

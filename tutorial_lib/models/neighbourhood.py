@@ -19,8 +19,11 @@ The three similarities treat "not rated" differently, and that is the point of h
 - :func:`jaccard_similarity_rows` ignores the rating values: it compares the *sets* of rated
   items, as ``sklearn.metrics.jaccard_score`` does on binarised rows.
 
-The prediction functions return a dense ``(n_users, n_items)`` array. Later chapters reuse
-all of these for user- and item-based nearest-neighbour models on sparse matrices.
+The prediction functions return a dense ``(n_users, n_items)`` array.
+
+For top-N recommendation from implicit feedback (隐式反馈) the module also has
+:func:`column_similarity_top_k`, computed block by block on ``scipy.sparse`` matrices, and
+the recommenders :class:`ItemKNNRecommender` and :class:`UserKNNRecommender` built on it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from tutorial_lib.validation import ArgumentTypeError, check_positive_int
+from tutorial_lib.models.recommender import Recommender
+from tutorial_lib.validation import ArgumentTypeError, check_choice, check_positive_int, check_real
 
 
 def _ratings_and_mask(matrix, name: str = "matrix"):
@@ -303,3 +307,211 @@ def predict_mean_centred(matrix, similarity, n_neighbours: int | None = None) ->
     deviations = np.where(observed > 0, values - np.nan_to_num(means)[:, None], 0.0)
     weighted_deviations, _, strengths = _neighbour_sums(similarity, observed, deviations, n_neighbours)
     return means[:, None] + _safe_divide(weighted_deviations, strengths)
+
+
+# --------------------------------------------------------------------------------------
+# Top-N recommenders from implicit feedback: item-based and user-based neighbourhoods
+# --------------------------------------------------------------------------------------
+SIMILARITIES = ("cosine", "jaccard", "asymmetric_cosine")
+
+
+def _check_interaction_matrix(matrix, name: str) -> sp.csr_matrix:
+    """``matrix`` as CSR float64 with positive finite stored values, shape ``(n_rows, n_columns)``."""
+    if not sp.issparse(matrix):
+        raise ArgumentTypeError(f"{name} must be a scipy.sparse matrix of shape (n_rows, n_columns), "
+                                f"got {type(matrix).__name__}.")
+    values = sp.csr_matrix(matrix, dtype=np.float64)
+    values.sum_duplicates()
+    values.eliminate_zeros()
+    if not (np.isfinite(values.data).all() and (values.data > 0).all()):
+        raise ValueError(f"{name} must hold positive finite interaction strengths; "
+                         "'no interaction' is an entry that is not stored.")
+    return values
+
+
+def column_similarity_top_k(matrix, similarity: str = "cosine", *, n_neighbours: int | None = None,
+                            shrinkage: float = 0.0, asymmetry: float = 0.5,
+                            block_size: int = 512) -> sp.csr_matrix:
+    """Similarity between the columns of a sparse matrix, keeping each column's best neighbours.
+
+    For columns ``i`` and ``j`` (items, when ``matrix`` is ``(n_users, n_items)``), with
+    ``x_i`` the column's values, ``U_i`` the rows where it is stored and
+    ``n_ij = |U_i ∩ U_j|`` the number of rows the two share:
+
+    - ``"cosine"``: :math:`x_i \\cdot x_j / (\\lVert x_i \\rVert \\lVert x_j \\rVert)`
+      (scikit-learn's ``cosine_similarity`` on the columns);
+    - ``"jaccard"``: :math:`n_{ij} / (|U_i| + |U_j| - n_{ij})` (values ignored);
+    - ``"asymmetric_cosine"`` (Aiolli 2013): :math:`n_{ij} / (|U_i|^{a} |U_j|^{1-a})` with
+      ``a = asymmetry`` (values ignored); ``a = 0.5`` is the cosine of binary columns.
+
+    Shrinkage multiplies each similarity by :math:`n_{ij} / (n_{ij} + \\lambda)`, so a pair
+    seen together by few rows counts less. A column is never its own neighbour (the diagonal
+    is 0), and pairs that share no row are 0 and not stored.
+
+    The similarities are computed ``block_size`` columns at a time, as a sparse product of
+    those columns with the whole matrix, and each block keeps only its best
+    ``n_neighbours`` per column before the next one starts: no dense
+    ``(n_columns, n_columns)`` array is ever made, so the memory is bounded by the kept
+    neighbours plus one block's co-occurrences.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix, shape (n_rows, n_columns)
+        Positive interaction strengths (1.0 for binary feedback); not stored = none.
+    similarity : {"cosine", "jaccard", "asymmetric_cosine"}
+    n_neighbours : int or None
+        Keep the ``n_neighbours`` largest similarities of each column (ties: the smaller
+        column index); None keeps every non-zero one.
+    shrinkage : float, >= 0
+        The :math:`\\lambda` above; 0 leaves the similarities as they are.
+    asymmetry : float in [0, 1]
+        The exponent ``a`` of ``"asymmetric_cosine"`` (ignored by the others).
+    block_size : int
+        Columns per block.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of float64, shape (n_columns, n_columns)
+        Row ``i`` holds column ``i``'s kept neighbours ``j`` and ``sim(i, j)``. With
+        ``n_neighbours`` it is not symmetric: ``j`` may be among ``i``'s best but not
+        the other way round.
+    """
+    similarity = check_choice(similarity, "similarity", SIMILARITIES)
+    n_neighbours = _check_neighbours(n_neighbours)
+    shrinkage = check_real(shrinkage, "shrinkage", min_val=0)
+    asymmetry = check_real(asymmetry, "asymmetry", min_val=0, max_val=1)
+    block_size = check_positive_int(block_size, "block_size")
+    values = _check_interaction_matrix(matrix, "matrix")
+    binary = values.copy()
+    binary.data[:] = 1.0
+    columns_of_values = values.T.tocsr()                 # (n_columns, n_rows)
+    columns_of_binary = binary.T.tocsr()
+    n_columns = values.shape[1]
+    counts = np.asarray(binary.sum(axis=0)).ravel()      # |U_i|, (n_columns,)
+    norms = np.sqrt(np.asarray(values.multiply(values).sum(axis=0)).ravel())  # ||x_i||
+
+    kept_rows, kept_columns, kept_values = [], [], []
+    for start in range(0, n_columns, block_size):
+        stop = min(start + block_size, n_columns)
+        # Co-occurrences of the block's columns with every column, (stop - start, n_columns).
+        n_common = (columns_of_binary[start:stop] @ binary).tocsr()
+        n_common.sort_indices()
+        rows = start + np.repeat(np.arange(stop - start), np.diff(n_common.indptr))  # column i
+        others = n_common.indices                        # column j of the pair (i, j)
+        shared = n_common.data                           # n_ij > 0
+        if similarity == "cosine":
+            # Positive values: the dot products are stored exactly where n_ij > 0.
+            dots = (columns_of_values[start:stop] @ values).tocsr()
+            dots.sort_indices()
+            scores = dots.data / (norms[rows] * norms[others])
+        elif similarity == "jaccard":
+            scores = shared / (counts[rows] + counts[others] - shared)
+        else:
+            scores = shared / (counts[rows] ** asymmetry * counts[others] ** (1.0 - asymmetry))
+        if shrinkage > 0:
+            scores = scores * shared / (shared + shrinkage)
+        off_diagonal = rows != others
+        rows, others, scores = rows[off_diagonal], others[off_diagonal], scores[off_diagonal]
+        if n_neighbours is not None:
+            # Sort by column i, then similarity (largest first), then j; keep the first k of each i.
+            order = np.lexsort((others, -scores, rows))
+            rows, others, scores = rows[order], others[order], scores[order]
+            first_of_row = np.searchsorted(rows, rows, side="left")
+            keep = np.arange(len(rows)) - first_of_row < n_neighbours
+            rows, others, scores = rows[keep], others[keep], scores[keep]
+        kept_rows.append(rows)
+        kept_columns.append(others)
+        kept_values.append(scores)
+    result = sp.csr_matrix(
+        (np.concatenate(kept_values), (np.concatenate(kept_rows), np.concatenate(kept_columns))),
+        shape=(n_columns, n_columns),
+    )
+    result.sort_indices()
+    return result
+
+
+class _NeighbourhoodRecommender(Recommender):
+    """What item- and user-based neighbourhood recommenders share: their settings."""
+
+    def __init__(self, n_neighbours: int | None = 100, similarity: str = "cosine", *,
+                 shrinkage: float = 0.0, asymmetry: float = 0.5, block_size: int = 512,
+                 user_col: str = "user_id", item_col: str = "item_id"):
+        super().__init__(user_col=user_col, item_col=item_col)
+        self.n_neighbours = _check_neighbours(n_neighbours)
+        self.similarity = check_choice(similarity, "similarity", SIMILARITIES)
+        self.shrinkage = check_real(shrinkage, "shrinkage", min_val=0)
+        self.asymmetry = check_real(asymmetry, "asymmetry", min_val=0, max_val=1)
+        self.block_size = check_positive_int(block_size, "block_size")
+
+    def _similarity_of_columns(self, matrix) -> sp.csr_matrix:
+        return column_similarity_top_k(
+            matrix, self.similarity, n_neighbours=self.n_neighbours, shrinkage=self.shrinkage,
+            asymmetry=self.asymmetry, block_size=self.block_size,
+        )
+
+
+class ItemKNNRecommender(_NeighbourhoodRecommender):
+    """Item-based collaborative filtering (基于物品的协同过滤) for top-N from implicit feedback.
+
+    Each item ``i`` keeps its ``n_neighbours`` most similar items :math:`N_k(i)`
+    (:func:`column_similarity_top_k` on the binary ``(n_users, n_items)`` matrix). A user's
+    score of item ``j`` adds up the similarities from the items ``I_u`` they interacted with,
+    each counting only when ``j`` is among that item's kept neighbours:
+
+    .. math:: \\operatorname{score}(u, j) = \\sum_{i \\in I_u,\\ j \\in N_k(i)} \\operatorname{sim}(i, j),
+
+    that is the user's row of the interaction matrix times the similarity matrix,
+    ``x_u @ S``. An item nobody interacted with scores 0.
+
+    Parameters
+    ----------
+    n_neighbours : int or None, default 100
+        Neighbours kept per item; None: all.
+    similarity : {"cosine", "jaccard", "asymmetric_cosine"}
+    shrinkage : float, default 0
+        :math:`\\lambda` of :math:`\\operatorname{sim} \\cdot n_{ij} / (n_{ij} + \\lambda)`.
+    asymmetry : float, default 0.5
+        Exponent of ``"asymmetric_cosine"``.
+    block_size : int, default 512
+        Items per block while the similarities are computed.
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_matrix, shape (n_items, n_items)
+        Row ``i``: item ``i``'s kept neighbours and their similarities.
+    """
+
+    def _fit(self, matrix) -> None:
+        """Similarities between the columns (items) of the ``(n_users, n_items)`` matrix."""
+        self.similarity_ = self._similarity_of_columns(matrix)
+
+    def _score(self, user_rows: np.ndarray, item_columns: np.ndarray) -> np.ndarray:
+        """``x_u @ S`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``."""
+        return _dense(self.interactions_[user_rows] @ self.similarity_[:, item_columns])
+
+
+class UserKNNRecommender(_NeighbourhoodRecommender):
+    """User-based collaborative filtering (基于用户的协同过滤) for top-N from implicit feedback.
+
+    Each user ``u`` keeps their ``n_neighbours`` most similar users :math:`N_k(u)`
+    (:func:`column_similarity_top_k` on the transposed, ``(n_items, n_users)`` matrix). The
+    score of item ``j`` adds up the similarities of the neighbours who interacted with it:
+
+    .. math:: \\operatorname{score}(u, j) = \\sum_{v \\in N_k(u)} \\operatorname{sim}(u, v)\\, x_{vj},
+
+    that is the user's row of the similarity matrix times the interaction matrix,
+    ``S[u] @ X``. Parameters as :class:`ItemKNNRecommender`, per user instead of per item.
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_matrix, shape (n_users, n_users)
+        Row ``u``: user ``u``'s kept neighbours and their similarities.
+    """
+
+    def _fit(self, matrix) -> None:
+        """Similarities between the rows (users) of the ``(n_users, n_items)`` matrix."""
+        self.similarity_ = self._similarity_of_columns(matrix.T)
+
+    def _score(self, user_rows: np.ndarray, item_columns: np.ndarray) -> np.ndarray:
+        """``S[u] @ X`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``."""
+        return _dense(self.similarity_[user_rows] @ self.interactions_[:, item_columns])
