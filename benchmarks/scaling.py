@@ -393,6 +393,22 @@ def skip_reason(history: list[dict], size: Size, n_interactions: int, budget: fl
     return None
 
 
+def total_budget_reason(history: list[dict], n_interactions: int, args, elapsed: float) -> str | None:
+    """Why a run should not start in what is left of ``--total-budget``; None: it fits.
+
+    A run needs its predicted time, or the whole per-run budget when there is no
+    prediction; one that would not fit is not started with less, so a run is never
+    stopped for a budget other than ``--time-budget``.
+    """
+    remaining = args.total_budget - elapsed
+    prediction = predict_seconds(history, n_interactions)
+    needed = args.time_budget if prediction is None else prediction[0]
+    if needed <= remaining:
+        return None
+    return (f"{TOTAL_BUDGET_REASON} ({args.total_budget:.0f} s) had {max(remaining, 0):.0f} s left, "
+            f"less than the {needed:.0f} s this run needs")
+
+
 def run_one(model_name, size, path, args, budget) -> dict:
     """Run one (model, size) in a fresh process; return its measurements."""
     environment = dict(os.environ)
@@ -449,20 +465,18 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.models:
             spec = MODELS[name]
             history[name] = [record for record in history[name] if record["dataset"] != size.dataset]
-            remaining = args.total_budget - (time.perf_counter() - started)
-            budget = min(args.time_budget, remaining)
             reason = skip_reason(history[name], size, n_interactions, args.time_budget)
-            if reason is None and budget < 1:
-                reason = f"{TOTAL_BUDGET_REASON} ({args.total_budget:.0f} s) was used up"
             if reason is None:
-                measured = run_one(name, size, path, args, budget)
+                reason = total_budget_reason(history[name], n_interactions, args, time.perf_counter() - started)
+            if reason is None:
+                measured = run_one(name, size, path, args, args.time_budget)
             else:
                 measured = {"status": "skipped", "reason": reason}
             record = benchmarks.make_scaling_record(
                 dataset=size.dataset, synthetic=size.synthetic, n_interactions=n_interactions,
                 n_users=n_users, n_items=n_items, model=spec.display_name, model_family=spec.family,
                 config=measured.get("config", {}), status=measured["status"], reason=measured.get("reason"),
-                k=args.k, batch_size=args.batch_size, time_budget_seconds=float(budget if reason is None else args.time_budget),
+                k=args.k, batch_size=args.batch_size, time_budget_seconds=float(args.time_budget),
                 threads=args.threads, seed=args.seed,
                 fit_seconds=measured.get("fit_seconds"), recommend_seconds=measured.get("recommend_seconds"),
                 fit_cpu_seconds=measured.get("fit_cpu_seconds"),

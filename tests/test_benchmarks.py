@@ -277,3 +277,34 @@ def test_a_rating_model_recommends_its_highest_predicted_unseen_items(script, mo
     assert list(model.predictor.fitted_on.columns) == ["user_id", "item_id", "rating"]
     np.testing.assert_allclose(model.score([1, 2], [1, 5]), [[0.1, 0.5], [0.1, 0.5]])
     np.testing.assert_array_equal(model.recommend_batch(np.array([1, 2, 3]), 2), [[3, 2], [5, 4], [5, 4]])
+
+
+def test_cost_by_size_has_a_column_per_size_and_nan_where_not_measured():
+    records = [fake_record("Item-KNN", n, fit_seconds=n / 1e5, recommend_cpu_seconds=1.0)
+               for n in (100_000, 1_000_209, 10_000_000)]
+    records += [fake_record("ALS", 100_000, fit_seconds=4.0, recommend_cpu_seconds=1.0),
+                fake_record("ALS", 1_000_209, status="skipped")]
+    costs = benchmarks.cost_by_size(benchmarks.scaling_table(records))
+    assert list(costs.columns) == ["100K", "1M", "10M"] and list(costs.index) == ["ALS", "Item-KNN"]
+    np.testing.assert_allclose(costs.loc["Item-KNN"], [2.0, 1_000_209 / 1e5 + 1.0, 101.0])
+    assert costs.loc["ALS", "100K"] == 5.0
+    assert costs.loc["ALS"].iloc[1:].isna().all()  # skipped at 1M, never run at 10M
+    fit_only = benchmarks.cost_by_size(benchmarks.scaling_table(records), "fit_cpu_s")
+    assert fit_only.loc["ALS", "100K"] == 4.0
+    with pytest.raises(ValueError, match="cost must be one of"):
+        benchmarks.cost_by_size(benchmarks.scaling_table(records), "seconds")
+
+
+def test_size_labels_are_short():
+    assert [benchmarks.size_label(n) for n in (950, 100_000, 300_000, 1_000_209, 10_000_000)] == [
+        "950", "100K", "300K", "1M", "10M"]
+
+
+def test_a_run_that_does_not_fit_in_the_total_budget_is_not_started_with_less(script):
+    args = script.parse_arguments(["--time-budget", "300", "--total-budget", "1000"])
+    history = [fake_record("M", 1_000_000, fit_seconds=20.0, recommend_cpu_seconds=0.0)]  # 200 s at 10M
+    assert script.total_budget_reason(history, 10_000_000, args, elapsed=700.0) is None
+    reason = script.total_budget_reason(history, 10_000_000, args, elapsed=900.0)
+    assert reason == f"{script.TOTAL_BUDGET_REASON} (1000 s) had 100 s left, less than the 200 s this run needs"
+    # Without a prediction a run needs the whole per-run budget.
+    assert script.total_budget_reason([], 10_000_000, args, elapsed=800.0).endswith("the 300 s this run needs")

@@ -360,7 +360,7 @@ def plot_scaling(records):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from tutorial_lib.evaluation.benchmarks import scaling_table
+    from tutorial_lib.evaluation.benchmarks import scaling_table, size_label
 
     table = scaling_table(records)
     panels = [
@@ -370,14 +370,14 @@ def plot_scaling(records):
     ]
     sizes = np.sort(table["n_interactions"].unique())
     real_sizes = set(table.loc[~table["synthetic"], "n_interactions"])
-    tick_labels = [_size_label(n) + ("\n(real)" if n in real_sizes else "") for n in sizes]
+    tick_labels = [size_label(n) + ("\n(real)" if n in real_sizes else "") for n in sizes]
     fig, axes = plt.subplots(2, 2, figsize=(COLUMN_WIDTH_INCHES, 6.5), layout="constrained")
     axes = axes.ravel()
     for model, rows in table.groupby("model", sort=True):
         missing = rows[rows["status"] != "ok"]
         label = model
         if len(missing):
-            notes = ", ".join(f"{_size_label(n)}: {status}" for n, status in zip(missing["n_interactions"], missing["status"]))
+            notes = ", ".join(f"{size_label(n)}: {status}" for n, status in zip(missing["n_interactions"], missing["status"]))
             label = f"{model} ({notes})"
         measured = rows[rows["status"] == "ok"]
         for ax, (column, _, _) in zip(axes, panels):
@@ -392,15 +392,6 @@ def plot_scaling(records):
     axes[3].axis("off")
     axes[3].legend(handles, labels, loc="center", frameon=False)
     return fig
-
-
-def _size_label(n_interactions) -> str:
-    """``100000`` -> ``"100K"``, ``1000209`` -> ``"1M"``, ``10000000`` -> ``"10M"``."""
-    if n_interactions >= 1_000_000:
-        return f"{n_interactions / 1_000_000:.3g}M"
-    if n_interactions >= 1_000:
-        return f"{n_interactions / 1_000:.3g}K"
-    return str(int(n_interactions))
 
 
 def _draw_slope_one(ax, table, column, sizes, label) -> None:

@@ -42,12 +42,14 @@ from tutorial_lib.evaluation import results
 __all__ = [
     "MEMORY_METHOD",
     "STATUSES",
+    "cost_by_size",
     "growth_exponents",
     "load_scaling_records",
     "make_scaling_record",
     "scaling_directory",
     "scaling_filename",
     "scaling_table",
+    "size_label",
     "validate_scaling_record",
     "write_scaling_record",
 ]
@@ -363,6 +365,56 @@ def scaling_table(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return table.sort_values(["model", "n_interactions"], kind="stable", ignore_index=True)
 
 
+def size_label(n_interactions: int) -> str:
+    """A short name for a log size: ``100000`` -> ``"100K"``, ``1000209`` -> ``"1M"``."""
+    if n_interactions >= 1_000_000:
+        return f"{n_interactions / 1_000_000:.3g}M"
+    if n_interactions >= 1_000:
+        return f"{n_interactions / 1_000:.3g}K"
+    return str(int(n_interactions))
+
+
+def _with_totals(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    table["total_s"] = table["fit_s"] + table["recommend_s"]
+    table["total_cpu_s"] = table["fit_cpu_s"] + table["recommend_cpu_s"]
+    return table
+
+
+_COSTS = ("fit_s", "recommend_s", "fit_cpu_s", "recommend_cpu_s", "peak_memory_mb", "added_memory_mb",
+          "total_s", "total_cpu_s")
+
+
+def _check_cost(cost: str) -> None:
+    if cost not in _COSTS:
+        raise ValueError(f"cost must be one of {_COSTS}, got {cost!r}.")
+
+
+def cost_by_size(table: pd.DataFrame, cost: str = "total_cpu_s") -> pd.DataFrame:
+    """One row per model, one column per log size (labelled by :func:`size_label`): ``cost``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`scaling_table`.
+    cost : str
+        As in :func:`growth_exponents`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Shape ``(n_models, n_sizes)``, models sorted, sizes smallest first; NaN where the
+        model was not measured at that size (the table's ``status`` and ``reason`` say why).
+    """
+    _check_cost(cost)
+    table = _with_totals(table)
+    values = table[table["status"] == "ok"].pivot(index="model", columns="n_interactions", values=cost)
+    values = values.reindex(index=sorted(table["model"].unique()), columns=sorted(table["n_interactions"].unique()))
+    values.columns = [size_label(n) for n in values.columns]
+    values.index.name = None
+    return values
+
+
 def growth_exponents(table: pd.DataFrame, cost: str = "total_cpu_s") -> pd.Series:
     """Per model, the slope of log(cost) against log(n_interactions) between its two largest
     measured sizes: 1 means the cost grows in proportion to the data, 2 with its square.
@@ -381,13 +433,8 @@ def growth_exponents(table: pd.DataFrame, cost: str = "total_cpu_s") -> pd.Serie
     pandas.Series
         Indexed by model, sorted by model; NaN for a model measured at fewer than two sizes.
     """
-    costs = ("fit_s", "recommend_s", "fit_cpu_s", "recommend_cpu_s", "peak_memory_mb", "added_memory_mb",
-             "total_s", "total_cpu_s")
-    if cost not in costs:
-        raise ValueError(f"cost must be one of {costs}, got {cost!r}.")
-    measured = table[table["status"] == "ok"].copy()
-    measured["total_s"] = measured["fit_s"] + measured["recommend_s"]
-    measured["total_cpu_s"] = measured["fit_cpu_s"] + measured["recommend_cpu_s"]
+    _check_cost(cost)
+    measured = _with_totals(table[table["status"] == "ok"])
     exponents = {}
     for model in sorted(table["model"].unique()):
         rows = measured[measured["model"] == model].sort_values("n_interactions").tail(2)
