@@ -82,38 +82,58 @@ def _build_popularity(seed: int):
     return PopularityRecommender(), {}
 
 
-# The neighbourhood models run with their class defaults; the factorisations with chapter 6's
-# full-profile config (the settings its committed results use).
+# The factorisations run with chapter 6's full-profile config (epochs, learning rate,
+# regularisation, ...) and BENCHMARK_FACTORS factors: the chapter picks its factor count on
+# validation from a grid, and the benchmark needs one fixed size. The neighbourhood models keep
+# BENCHMARK_NEIGHBOURS neighbours, the class default, for the same reason.
+BENCHMARK_FACTORS = 64
+BENCHMARK_NEIGHBOURS = 100
+
+
+def _config_values(config, names) -> dict:
+    """The fields of ``config`` among ``names`` (configs gain and lose fields as chapters change)."""
+    return {name: getattr(config, name) for name in names if hasattr(config, name)}
+
+
+def _neighbourhood_settings() -> dict:
+    from tutorial_lib.models import neighbourhood
+
+    settings = {"n_neighbours": BENCHMARK_NEIGHBOURS}
+    if hasattr(neighbourhood, "NeighbourhoodConfig"):
+        settings.update(_config_values(neighbourhood.NeighbourhoodConfig.for_profile("full"), ("similarity",)))
+    return settings
+
+
 def _build_item_knn(seed: int):
     from tutorial_lib.models.neighbourhood import ItemKNNRecommender
 
-    model = ItemKNNRecommender()
+    model = ItemKNNRecommender(**_neighbourhood_settings())
     return model, _settings(model, ("n_neighbours", "similarity", "shrinkage", "block_size"))
 
 
 def _build_user_knn(seed: int):
     from tutorial_lib.models.neighbourhood import UserKNNRecommender
 
-    model = UserKNNRecommender()
+    model = UserKNNRecommender(**_neighbourhood_settings())
     return model, _settings(model, ("n_neighbours", "similarity", "shrinkage", "block_size"))
 
 
 def _build_bpr(seed: int):
     from tutorial_lib.models.implicit_factorisation import BPRConfig, BPRRecommender
 
-    config = BPRConfig.for_profile("full")
-    model = BPRRecommender(n_factors=config.n_factors, epochs=config.epochs, learning_rate=config.learning_rate,
-                           regularisation=config.regularisation, batch_size=config.batch_size, seed=seed)
-    return model, _settings(model, ("n_factors", "epochs", "learning_rate", "regularisation", "batch_size"))
+    names = ("epochs", "learning_rate", "regularisation", "batch_size")
+    config = _config_values(BPRConfig.for_profile("full"), names)
+    model = BPRRecommender(n_factors=BENCHMARK_FACTORS, seed=seed, **config)
+    return model, _settings(model, ("n_factors", *names))
 
 
 def _build_als(seed: int):
     from tutorial_lib.models.implicit_factorisation import ALSConfig, ImplicitALSRecommender
 
-    config = ALSConfig.for_profile("full")
-    model = ImplicitALSRecommender(n_factors=config.n_factors, iterations=config.iterations, alpha=config.alpha,
-                                   regularisation=config.regularisation, seed=seed)
-    return model, _settings(model, ("n_factors", "iterations", "alpha", "regularisation"))
+    names = ("iterations", "alpha", "regularisation")
+    config = _config_values(ALSConfig.for_profile("full"), names)
+    model = ImplicitALSRecommender(n_factors=BENCHMARK_FACTORS, seed=seed, **config)
+    return model, _settings(model, ("n_factors", *names))
 
 
 def _build_biased_mf(seed: int):

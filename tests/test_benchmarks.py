@@ -146,20 +146,25 @@ def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
                for n in (100_000, 1_000_000, 10_000_000)]
     records += [fake_record("User-KNN", 100_000, synthetic=False), fake_record("User-KNN", 1_000_000),
                 fake_record("User-KNN", 10_000_000, status="skipped")]
+    records += [fake_record("BPR", 100_000, synthetic=False), fake_record("BPR", 300_000, status="timed-out"),
+                fake_record("BPR", 1_000_000, status="skipped"), fake_record("BPR", 10_000_000, status="skipped")]
     fig = plot_scaling(records)
     try:
         fit_axes, recommend_axes, memory_axes, legend_axes = fig.axes
         for ax in (fit_axes, recommend_axes, memory_axes):
             assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         # Two model lines and the slope-one guide in each panel.
-        item_line, user_line, guide = fit_axes.get_lines()
+        bpr_line, item_line, user_line, guide = fit_axes.get_lines()
+        np.testing.assert_allclose(bpr_line.get_xdata(), [1e5])
         np.testing.assert_allclose(item_line.get_xdata(), [1e5, 1e6, 1e7])
         np.testing.assert_allclose(item_line.get_ydata(), [1.0, 10.0, 100.0])  # CPU, not wall, seconds
         np.testing.assert_allclose(user_line.get_xdata(), [1e5, 1e6])  # nothing at the skipped size
-        np.testing.assert_allclose(memory_axes.get_lines()[0].get_ydata(), [500, 500, 500])
+        np.testing.assert_allclose(memory_axes.get_lines()[1].get_ydata(), [500, 500, 500])
         labels = [text.get_text() for text in legend_axes.get_legend().get_texts()]
-        assert labels == ["Item-KNN", "User-KNN (10M: skipped)", "linear growth (slope 1)"]
-        assert [tick.get_text() for tick in fit_axes.get_xticklabels()] == ["100K\n(real)", "1M", "10M"]
+        assert labels == ["BPR (1M, 10M: skipped; 300K: timed-out)", "Item-KNN", "User-KNN (10M: skipped)",
+                          "linear growth (slope 1)"]
+        # 300K is too close to 100K for a label of its own.
+        assert [tick.get_text() for tick in fit_axes.get_xticklabels()] == ["100K\n(real)", "", "1M", "10M"]
     finally:
         plt.close(fig)
 

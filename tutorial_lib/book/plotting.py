@@ -359,6 +359,7 @@ def plot_scaling(records):
     """
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     from tutorial_lib.evaluation.benchmarks import scaling_table, size_label
 
@@ -370,15 +371,22 @@ def plot_scaling(records):
     ]
     sizes = np.sort(table["n_interactions"].unique())
     real_sizes = set(table.loc[~table["synthetic"], "n_interactions"])
-    tick_labels = [size_label(n) + ("\n(real)" if n in real_sizes else "") for n in sizes]
+    tick_labels, last_labelled = [], None
+    for n in sizes:  # a label only where there is room: at least 0.6 decades from the last
+        if last_labelled is not None and np.log10(n / last_labelled) < 0.6:
+            tick_labels.append("")
+            continue
+        tick_labels.append(size_label(n) + ("\n(real)" if n in real_sizes else ""))
+        last_labelled = n
     fig, axes = plt.subplots(2, 2, figsize=(COLUMN_WIDTH_INCHES, 6.5), layout="constrained")
     axes = axes.ravel()
     for model, rows in table.groupby("model", sort=True):
         missing = rows[rows["status"] != "ok"]
         label = model
-        if len(missing):
-            notes = ", ".join(f"{size_label(n)}: {status}" for n, status in zip(missing["n_interactions"], missing["status"]))
-            label = f"{model} ({notes})"
+        if len(missing):  # e.g. "BPR (1M, 10M: skipped)"
+            notes = [", ".join(size_label(n) for n in group["n_interactions"]) + f": {status}"
+                     for status, group in missing.groupby("status", sort=True)]
+            label = f"{model} ({'; '.join(notes)})"
         measured = rows[rows["status"] == "ok"]
         for ax, (column, _, _) in zip(axes, panels):
             ax.plot(measured["n_interactions"], measured[column], marker="o", label=label)
@@ -388,6 +396,9 @@ def plot_scaling(records):
         ax.set(title=title, xlabel="interactions (log scale)", ylabel=ylabel, xscale="log", yscale="log")
         ax.set_xticks(sizes, tick_labels)
         ax.minorticks_off()
+        if column == "peak_memory_mb":  # often less than a decade: label 100, 200, 500, ...
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     handles, labels = axes[0].get_legend_handles_labels()
     axes[3].axis("off")
     axes[3].legend(handles, labels, loc="center", frameon=False)
