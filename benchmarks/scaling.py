@@ -330,8 +330,11 @@ def run_child(model_name: str, path: Path, k: int, batch_size: int, seed: int, b
         cpu_after_recommend = time.process_time()
         signal.setitimer(signal.ITIMER_PROF, 0)
     except BudgetExceeded:
-        stage = "recommend" if recommend_timer._start is not None else "fit"
-        measured.update(status="timed-out", reason=f"stopped during {stage} after the {budget:g} CPU-second budget")
+        fitted = recommend_timer._start is not None
+        measured.update(status="timed-out",
+                        reason=f"stopped during {'recommend' if fitted else 'fit'} after the {budget:g} CPU-second budget")
+        if fitted:  # the fit finished: its times are measured all the same
+            measured.update(fit_seconds=fit_timer.seconds, fit_cpu_seconds=cpu_after_fit - cpu_at_start)
         return measured
     except Exception as error:  # recorded, not hidden: the record says what went wrong
         signal.setitimer(signal.ITIMER_PROF, 0)

@@ -146,7 +146,8 @@ def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
                for n in (100_000, 1_000_000, 10_000_000)]
     records += [fake_record("User-KNN", 100_000, synthetic=False), fake_record("User-KNN", 1_000_000),
                 fake_record("User-KNN", 10_000_000, status="skipped")]
-    records += [fake_record("BPR", 100_000, synthetic=False), fake_record("BPR", 300_000, status="timed-out"),
+    records += [fake_record("BPR", 100_000, synthetic=False),
+                fake_record("BPR", 300_000, status="timed-out", fit_seconds=3.0, fit_cpu_seconds=2.0),
                 fake_record("BPR", 1_000_000, status="skipped"), fake_record("BPR", 10_000_000, status="skipped")]
     fig = plot_scaling(records)
     try:
@@ -155,7 +156,8 @@ def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
             assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         # Two model lines and the slope-one guide in each panel.
         bpr_line, item_line, user_line, guide = fit_axes.get_lines()
-        np.testing.assert_allclose(bpr_line.get_xdata(), [1e5])
+        np.testing.assert_allclose(bpr_line.get_xdata(), [1e5, 3e5])  # the fit finished at 300K
+        np.testing.assert_allclose(recommend_axes.get_lines()[0].get_xdata(), [1e5])
         np.testing.assert_allclose(item_line.get_xdata(), [1e5, 1e6, 1e7])
         np.testing.assert_allclose(item_line.get_ydata(), [1.0, 10.0, 100.0])  # CPU, not wall, seconds
         np.testing.assert_allclose(user_line.get_xdata(), [1e5, 1e6])  # nothing at the skipped size
@@ -255,7 +257,7 @@ def test_a_run_over_its_cpu_budget_is_stopped_and_a_failing_run_says_why(script,
         monkeypatch.setitem(script.MODELS, name, spec)
     path = script.prepare_data(script.parse_size("50k"), 0, tmp_path)
     spinning = script.run_child("spinning", path, 10, 1_000, 0, budget=0.5)
-    assert spinning["status"] == "timed-out"
+    assert spinning["status"] == "timed-out" and "fit_cpu_seconds" not in spinning
     assert spinning["reason"].startswith("stopped during fit after the")
     broken = script.run_child("broken", path, 10, 1_000, 0, budget=30)
     assert broken["status"] == "failed"
@@ -313,3 +315,21 @@ def test_a_run_that_does_not_fit_in_the_total_budget_is_not_started_with_less(sc
     assert reason == f"{script.TOTAL_BUDGET_REASON} (1000 s) had 100 s left, less than the 200 s this run needs"
     # Without a prediction a run needs the whole per-run budget.
     assert script.total_budget_reason([], 10_000_000, args, elapsed=800.0).endswith("the 300 s this run needs")
+
+
+def test_a_run_stopped_while_recommending_keeps_its_fit_time(script, tmp_path, monkeypatch):
+    from tutorial_lib.models.popularity import PopularityRecommender
+
+    class SlowToRecommend(PopularityRecommender):
+        def recommend_batch(self, users, k, exclude_seen=True):
+            while True:
+                sum(range(1_000))
+
+    spec = script.ModelSpec("slow", "test", lambda seed: (SlowToRecommend(), {}), "x", "y")
+    monkeypatch.setitem(script.MODELS, "slow", spec)
+    path = script.prepare_data(script.parse_size("50k"), 0, tmp_path)
+    measured = script.run_child("slow", path, 10, 1_000, 0, budget=0.5)
+    assert measured["status"] == "timed-out"
+    assert measured["reason"].startswith("stopped during recommend")
+    assert 0 < measured["fit_cpu_seconds"] < 0.5 and measured["fit_seconds"] > 0
+    assert "recommend_cpu_seconds" not in measured

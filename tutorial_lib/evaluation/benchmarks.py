@@ -9,7 +9,8 @@ tabulate them with :func:`scaling_table` and plot them with
 A run that was not made is a record too: ``status`` is ``"skipped"`` (its predicted time,
 from the model's cost at the smaller sizes, was over the budget), ``"timed-out"`` (it ran
 past the budget and was stopped) or ``"failed"`` (it raised; ``reason`` holds the error), so a
-missing point on a plot always has a stated cause.
+missing point on a plot always has a stated cause. A run stopped while recommending keeps
+its fit times (the fit did finish).
 
 **Memory** is the peak resident set size (``resource.getrusage(...).ru_maxrss``) of the fresh
 process that ran the one model: it counts the interpreter, the libraries, the data and
