@@ -69,14 +69,14 @@ WALL_PER_CPU_SECOND = 4
 class ModelSpec:
     display_name: str
     family: str
-    build: Callable[[int], tuple[object, dict]]  # seed -> (unfitted model, config values)
+    build: Callable[[int, int], tuple[object, dict]]  # (seed, threads) -> (unfitted model, config values)
 
 
     module: str  # where the class lives, to tell whether this checkout has it
     class_name: str
 
 
-def _build_popularity(seed: int):
+def _build_popularity(seed: int, threads: int):
     from tutorial_lib.models.popularity import PopularityRecommender
 
     return PopularityRecommender(), {}
@@ -104,21 +104,21 @@ def _neighbourhood_settings() -> dict:
     return settings
 
 
-def _build_item_knn(seed: int):
+def _build_item_knn(seed: int, threads: int):
     from tutorial_lib.models.neighbourhood import ItemKNNRecommender
 
     model = ItemKNNRecommender(**_neighbourhood_settings())
     return model, _settings(model, ("n_neighbours", "similarity", "shrinkage", "block_size"))
 
 
-def _build_user_knn(seed: int):
+def _build_user_knn(seed: int, threads: int):
     from tutorial_lib.models.neighbourhood import UserKNNRecommender
 
     model = UserKNNRecommender(**_neighbourhood_settings())
     return model, _settings(model, ("n_neighbours", "similarity", "shrinkage", "block_size"))
 
 
-def _build_bpr(seed: int):
+def _build_bpr(seed: int, threads: int):
     from tutorial_lib.models.implicit_factorisation import BPRConfig, BPRRecommender
 
     names = ("epochs", "learning_rate", "regularisation", "batch_size")
@@ -127,7 +127,7 @@ def _build_bpr(seed: int):
     return model, _settings(model, ("n_factors", *names))
 
 
-def _build_als(seed: int):
+def _build_als(seed: int, threads: int):
     from tutorial_lib.models.implicit_factorisation import ALSConfig, ImplicitALSRecommender
 
     names = ("iterations", "alpha", "regularisation")
@@ -136,7 +136,29 @@ def _build_als(seed: int):
     return model, _settings(model, ("n_factors", *names))
 
 
-def _build_biased_mf(seed: int):
+# The `implicit` library's compiled ALS and BPR (chapter 6's peers), with the same settings as
+# ours and the same number of threads: the cost of the same algorithm in C++ rather than NumPy.
+def _build_implicit_als(seed: int, threads: int):
+    from tutorial_lib.models.implicit_factorisation import ALSConfig
+    from tutorial_lib.peers.implicit_library import ImplicitALSPeer
+
+    names = ("iterations", "alpha", "regularisation")
+    config = _config_values(ALSConfig.for_profile("full"), names)
+    model = ImplicitALSPeer(n_factors=BENCHMARK_FACTORS, use_cg=False, seed=seed, num_threads=threads, **config)
+    return model, _settings(model, ("n_factors", *names, "use_cg", "num_threads"))
+
+
+def _build_implicit_bpr(seed: int, threads: int):
+    from tutorial_lib.models.implicit_factorisation import BPRConfig
+    from tutorial_lib.peers.implicit_library import ImplicitBPRPeer
+
+    names = ("epochs", "learning_rate", "regularisation")
+    config = _config_values(BPRConfig.for_profile("full"), names)
+    model = ImplicitBPRPeer(n_factors=BENCHMARK_FACTORS, seed=seed, num_threads=threads, **config)
+    return model, _settings(model, ("n_factors", *names, "num_threads"))
+
+
+def _build_biased_mf(seed: int, threads: int):
     from tutorial_lib.models.matrix_factorisation import MatrixFactorisation, MatrixFactorisationConfig
 
     config = MatrixFactorisationConfig.for_profile("full")
@@ -198,6 +220,10 @@ MODELS: dict[str, ModelSpec] = {
                      "tutorial_lib.models.implicit_factorisation", "BPRRecommender"),
     "als": ModelSpec("ALS (weighted)", "implicit_factorisation", _build_als,
                      "tutorial_lib.models.implicit_factorisation", "ImplicitALSRecommender"),
+    "implicit-als": ModelSpec("implicit ALS (peer)", "peers", _build_implicit_als,
+                              "tutorial_lib.peers.implicit_library", "ImplicitALSPeer"),
+    "implicit-bpr": ModelSpec("implicit BPR (peer)", "peers", _build_implicit_bpr,
+                              "tutorial_lib.peers.implicit_library", "ImplicitBPRPeer"),
     # A rating model (chapter 5), ranking by predicted rating.
     "biased-mf": ModelSpec("Biased MF (SGD)", "matrix_factorisation", _build_biased_mf,
                            "tutorial_lib.models.matrix_factorisation", "MatrixFactorisation"),
@@ -302,13 +328,14 @@ def _on_alarm(signum, frame):
     raise BudgetExceeded
 
 
-def run_child(model_name: str, path: Path, k: int, batch_size: int, seed: int, budget: float) -> dict:
+def run_child(model_name: str, path: Path, k: int, batch_size: int, seed: int, budget: float,
+              threads: int = 1) -> dict:
     """Fit and recommend; return the measurements (the parent turns them into a record)."""
     from tutorial_lib.evaluation.results import Timer
 
     log, catalogue = load_data(path)
     measured: dict = {"n_users": int(log["user_id"].nunique()), "n_items": int(len(catalogue))}
-    model, config = MODELS[model_name].build(seed)
+    model, config = MODELS[model_name].build(seed, threads)
     measured["config"] = config
     measured["rss_before_fit_bytes"] = current_rss_bytes()
     # The budget is CPU time (ITIMER_PROF counts the process's CPU time, all threads), so
@@ -439,7 +466,7 @@ def run_one(model_name, size, path, args, budget) -> dict:
     command = [
         sys.executable, str(Path(__file__).resolve()), "--child", model_name, "--data", str(path),
         "--k", str(args.k), "--batch-size", str(args.batch_size), "--seed", str(args.seed),
-        "--time-budget", str(budget),
+        "--time-budget", str(budget), "--threads", str(args.threads),
     ]
     # CPU time can run behind wall time on a busy machine, never ahead (one thread): allow
     # a few times the budget before the process is killed.
@@ -463,7 +490,8 @@ def log_shape(path: Path) -> tuple[int, int, int]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
     if args.child:
-        measured = run_child(args.child, Path(args.data), args.k, args.batch_size, args.seed, args.time_budget)
+        measured = run_child(args.child, Path(args.data), args.k, args.batch_size, args.seed, args.time_budget,
+                             args.threads)
         print(RESULT_PREFIX + json.dumps(measured), flush=True)
         return 0
 

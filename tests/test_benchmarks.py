@@ -253,7 +253,7 @@ def test_a_run_over_its_cpu_budget_is_stopped_and_a_failing_run_says_why(script,
             raise MemoryError("out of memory in the similarity step")
 
     for name, model_class in (("spinning", Spinning), ("broken", Broken)):
-        spec = script.ModelSpec(name, "test", lambda seed, model_class=model_class: (model_class(), {}), "x", "y")
+        spec = script.ModelSpec(name, "test", lambda seed, threads, model_class=model_class: (model_class(), {}), "x", "y")
         monkeypatch.setitem(script.MODELS, name, spec)
     path = script.prepare_data(script.parse_size("50k"), 0, tmp_path)
     spinning = script.run_child("spinning", path, 10, 1_000, 0, budget=0.5)
@@ -325,7 +325,7 @@ def test_a_run_stopped_while_recommending_keeps_its_fit_time(script, tmp_path, m
             while True:
                 sum(range(1_000))
 
-    spec = script.ModelSpec("slow", "test", lambda seed: (SlowToRecommend(), {}), "x", "y")
+    spec = script.ModelSpec("slow", "test", lambda seed, threads: (SlowToRecommend(), {}), "x", "y")
     monkeypatch.setitem(script.MODELS, "slow", spec)
     path = script.prepare_data(script.parse_size("50k"), 0, tmp_path)
     measured = script.run_child("slow", path, 10, 1_000, 0, budget=0.5)
