@@ -141,6 +141,18 @@ def test_growth_exponents_recover_the_power_of_a_power_law():
         benchmarks.growth_exponents(benchmarks.scaling_table(records), "seconds")
 
 
+def test_plot_scaling_draws_a_peer_library_dashed():
+    records = [fake_record("implicit ALS (peer)", n, model_family="peers") for n in (100_000, 1_000_000)]
+    records += [fake_record("ALS", n, model_family="implicit_factorisation") for n in (100_000, 1_000_000)]
+    fig = plot_scaling(records)
+    try:
+        ours, peer = fig.axes[0].get_lines()[:2]
+        assert (ours.get_label(), ours.get_linestyle()) == ("ALS", "-")
+        assert (peer.get_label(), peer.get_linestyle()) == ("implicit ALS (peer)", "--")
+    finally:
+        plt.close(fig)
+
+
 def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
     records = [fake_record("Item-KNN", n, fit_seconds=n / 1e5, synthetic=n > 100_000)
                for n in (100_000, 1_000_000, 10_000_000)]
@@ -156,6 +168,7 @@ def test_plot_scaling_draws_one_line_per_model_on_log_log_axes():
             assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         # Two model lines and the slope-one guide in each panel.
         bpr_line, item_line, user_line, guide = fit_axes.get_lines()
+        assert item_line.get_linestyle() == "-"
         np.testing.assert_allclose(bpr_line.get_xdata(), [1e5, 3e5])  # the fit finished at 300K
         np.testing.assert_allclose(recommend_axes.get_lines()[0].get_xdata(), [1e5])
         np.testing.assert_allclose(item_line.get_xdata(), [1e5, 1e6, 1e7])

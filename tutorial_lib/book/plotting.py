@@ -340,7 +340,7 @@ def plot_scaling(records):
     Panels, in two rows of two: CPU time of fit, CPU time of recommending to every user,
     and peak memory of the process, each against the number of interactions; the fourth
     panel holds the legend. A run stopped while recommending still has its point in the
-    fit panel. Sizes measured on a real log (MovieLens 100K) say "(real)" under
+    fit panel. A peer library's model (``model_family == "peers"``) is drawn dashed. Sizes measured on a real log (MovieLens 100K) say "(real)" under
     their tick; the others are synthetic. A model that was not measured at a size (skipped,
     timed out, failed) has no point there, and its legend entry says so, e.g.
     ``User-KNN (10M: timed-out)``. On log–log axes a cost that grows as ``n ** p`` is a
@@ -388,9 +388,11 @@ def plot_scaling(records):
             notes = [", ".join(size_label(n) for n in group["n_interactions"]) + f": {status}"
                      for status, group in missing.groupby("status", sort=True)]
             label = f"{model} ({'; '.join(notes)})"
+        # A library's model (family "peers") dashed, beside the book's own.
+        linestyle = "--" if (rows["model_family"] == "peers").all() else "-"
         for ax, (column, _, _) in zip(axes, panels):
             measured = rows[rows[column].notna()]  # a run stopped in recommend has its fit time
-            ax.plot(measured["n_interactions"], measured[column], marker="o", label=label)
+            ax.plot(measured["n_interactions"], measured[column], marker="o", linestyle=linestyle, label=label)
     for index, (ax, (column, title, ylabel)) in enumerate(zip(axes, panels)):
         if column != "peak_memory_mb":  # memory starts at the interpreter's, so no guide there
             _draw_slope_one(ax, table, column, sizes, label="linear growth (slope 1)" if index == 0 else "_nolegend_")

@@ -327,7 +327,7 @@ def load_scaling_records(directory: str | os.PathLike | None = None) -> list[dic
 def scaling_table(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """One row per record: model, dataset, size, status and costs, by model then size.
 
-    Columns: ``model``, ``dataset``, ``synthetic``, ``n_interactions``, ``n_users``, ``n_items``,
+    Columns: ``model``, ``model_family``, ``dataset``, ``synthetic``, ``n_interactions``, ``n_users``, ``n_items``,
     ``status``, ``fit_s``, ``recommend_s`` (wall seconds), ``fit_cpu_s``, ``recommend_cpu_s``
     (CPU seconds), ``peak_memory_mb`` and
     ``added_memory_mb`` (MiB: the process's peak, and the peak above the resident size
@@ -345,6 +345,7 @@ def scaling_table(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         rows.append(
             {
                 "model": record["model"],
+                "model_family": record["model_family"],
                 "dataset": record["dataset"],
                 "synthetic": record["synthetic"],
                 "n_interactions": record["n_interactions"],
