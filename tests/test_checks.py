@@ -22,6 +22,12 @@ REFERENCES = {
     "tfidf_by_hand": lambda counts: tfidf.tfidf_from_counts(
         counts, tfidf.smoothed_idf((np.asarray(counts) > 0).sum(axis=0), n_documents=len(counts))
     ).toarray(),
+    "bpr_triple_gradient": lambda p_u, q_i, q_j, regularisation: bpr_gradient_by_hand(
+        p_u, q_i, q_j, regularisation
+    ),
+    "als_user_vector": lambda item_factors, strengths, alpha, regularisation: als_vector_by_hand(
+        item_factors, strengths, alpha, regularisation
+    ),
 }
 
 
@@ -167,6 +173,52 @@ def tfidf_binary_counts(counts):
     return REFERENCES["tfidf_by_hand"]((np.asarray(counts) > 0).astype(float))
 
 
+# Chapter 6: references written out by hand (not the package's code), and mistakes.
+def _stable_sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def bpr_gradient_by_hand(p_u, q_i, q_j, regularisation, sign=1.0, penalty=True):
+    pull = _stable_sigmoid(-sign * (p_u @ (q_i - q_j)))  # 1 - sigma(x)
+    reg = regularisation if penalty else 0.0
+    return np.vstack([-pull * (q_i - q_j) + reg * p_u, -pull * p_u + reg * q_i, pull * p_u + reg * q_j])
+
+
+def bpr_gradient_wrong_sign(p_u, q_i, q_j, regularisation):
+    return bpr_gradient_by_hand(p_u, q_i, q_j, regularisation, sign=-1.0)
+
+
+def bpr_gradient_forgets_the_penalty(p_u, q_i, q_j, regularisation):
+    return bpr_gradient_by_hand(p_u, q_i, q_j, regularisation, penalty=False)
+
+
+def bpr_gradient_negative_like_positive(p_u, q_i, q_j, regularisation):
+    gradient = bpr_gradient_by_hand(p_u, q_i, q_j, regularisation)
+    gradient[2] = gradient[1] - regularisation * q_i + regularisation * q_j  # the same pull as q_i
+    return gradient
+
+
+def als_vector_by_hand(item_factors, strengths, alpha, regularisation, confidence=None, all_items=True):
+    preference = (strengths > 0).astype(float)
+    weights = 1.0 + alpha * strengths if confidence is None else confidence(strengths)
+    if not all_items:  # only the user's own items
+        item_factors, weights, preference = item_factors[strengths > 0], weights[strengths > 0], preference[strengths > 0]
+    left = item_factors.T @ (weights[:, None] * item_factors) + regularisation * np.eye(item_factors.shape[1])
+    return np.linalg.solve(left, item_factors.T @ (weights * preference))
+
+
+def als_vector_confidence_alpha_r(item_factors, strengths, alpha, regularisation):
+    return als_vector_by_hand(item_factors, strengths, alpha, regularisation, confidence=lambda r: alpha * r)
+
+
+def als_vector_only_own_items(item_factors, strengths, alpha, regularisation):
+    return als_vector_by_hand(item_factors, strengths, alpha, regularisation, all_items=False)
+
+
+def als_vector_forgets_the_penalty(item_factors, strengths, alpha, regularisation):
+    return als_vector_by_hand(item_factors, strengths, alpha, 0.0)
+
+
 WRONG = [
     ("sigmoid", sigmoid_naive_overflow, "extreme logits -800 and 800", "NaN or inf"),
     ("sigmoid", sigmoid_wrong_sign, "a positive logit", "wrong value: expected 0.9241"),
@@ -195,6 +247,12 @@ WRONG = [
     ("tfidf_by_hand", tfidf_unsmoothed, "the book's three documents", "wrong values"),
     ("tfidf_by_hand", tfidf_not_normalised, "the book's three documents", "wrong values"),
     ("tfidf_by_hand", tfidf_binary_counts, "the book's three documents", "wrong values"),
+    ("bpr_triple_gradient", bpr_gradient_wrong_sign, "three factors, no regularisation", "wrong values"),
+    ("bpr_triple_gradient", bpr_gradient_forgets_the_penalty, "three factors, regularisation 0.1", "wrong values"),
+    ("bpr_triple_gradient", bpr_gradient_negative_like_positive, "three factors, no regularisation", "wrong values"),
+    ("als_user_vector", als_vector_confidence_alpha_r, "five items, two factors", "wrong values"),
+    ("als_user_vector", als_vector_only_own_items, "five items, two factors", "wrong values"),
+    ("als_user_vector", als_vector_forgets_the_penalty, "five items, two factors", "wrong values"),
 ]
 
 

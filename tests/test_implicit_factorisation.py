@@ -8,11 +8,13 @@ import scipy.sparse as sp
 import torch
 
 from tutorial_lib.models.implicit_factorisation import (
+    _add_at_rows,
     BPRRecommender,
     ImplicitALSRecommender,
     als_loss,
     als_solve_rows,
     bpr_batch_loss_and_gradients,
+    bpr_sgd_step,
     sample_negative_items,
 )
 
@@ -40,9 +42,18 @@ def test_bpr_gradients_match_torch_autograd():
     positives = np.array([2, 3, 3, 6, 2, 0])
     negatives = np.array([5, 0, 6, 1, 3, 5])
     regularisation = 0.3
-    loss, user_gradient, item_gradient, bias_gradient = bpr_batch_loss_and_gradients(
+    loss, gradients = bpr_batch_loss_and_gradients(
         user_factors, item_factors, item_biases, users, positives, negatives, regularisation
     )
+    # The gradient of the summed loss: each triple's part added up at its rows.
+    user_gradient = np.zeros_like(user_factors)
+    np.add.at(user_gradient, users, gradients["user"])
+    item_gradient = np.zeros_like(item_factors)
+    np.add.at(item_gradient, positives, gradients["positive"])
+    np.add.at(item_gradient, negatives, gradients["negative"])
+    bias_gradient = np.zeros_like(item_biases)
+    np.add.at(bias_gradient, positives, gradients["positive_bias"])
+    np.add.at(bias_gradient, negatives, gradients["negative_bias"])
 
     p = torch.tensor(user_factors, requires_grad=True)
     q = torch.tensor(item_factors, requires_grad=True)
@@ -59,14 +70,64 @@ def test_bpr_gradients_match_torch_autograd():
     np.testing.assert_allclose(bias_gradient, b.grad.numpy(), atol=1e-12)
 
 
+def test_one_sgd_step_equals_torch_sgd_on_the_summed_loss():
+    rng = np.random.default_rng(1)
+    user_factors, item_factors = rng.normal(size=(4, 3)), rng.normal(size=(6, 3))
+    item_biases = rng.normal(size=6)
+    users = np.array([0, 0, 3, 2, 3])
+    positives = np.array([1, 4, 1, 0, 2])
+    negatives = np.array([5, 2, 4, 4, 1])  # item 4 is a positive and a negative; item 1 too
+    learning_rate, regularisation = 0.1, 0.05
+
+    parameters = [torch.tensor(array, requires_grad=True) for array in (user_factors, item_factors, item_biases)]
+    p, q, b = parameters
+    u, i, j = (torch.tensor(index) for index in (users, positives, negatives))
+    x = (p[u] * (q[i] - q[j])).sum(dim=1) + b[i] - b[j]
+    penalty = (p[u] ** 2).sum() + (q[i] ** 2).sum() + (q[j] ** 2).sum() + (b[i] ** 2).sum() + (b[j] ** 2).sum()
+    torch_loss = -torch.nn.functional.logsigmoid(x).sum() + 0.5 * regularisation * penalty
+    optimiser = torch.optim.SGD(parameters, lr=learning_rate)
+    torch_loss.backward()
+    optimiser.step()
+
+    loss = bpr_sgd_step(user_factors, item_factors, item_biases, users, positives, negatives,
+                        learning_rate, regularisation)
+    assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
+    for ours, theirs in zip((user_factors, item_factors, item_biases), parameters):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=1e-12)
+
+
+def test_add_at_rows_equals_numpy_add_at():
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, 6, size=40)              # many repeats
+    values = rng.normal(size=(40, 3))
+    expected = rng.normal(size=(6, 3))
+    ours = expected.copy()
+    np.add.at(expected, rows, values)
+    _add_at_rows(ours, rows, values)
+    np.testing.assert_allclose(ours, expected)
+
+
 def test_sampled_negatives_are_never_interactions():
     frame = _two_groups()
     matrix = sp.csr_matrix((np.ones(len(frame)), (frame["user_id"], frame["item_id"])), shape=(40, 20))
-    matrix.sort_indices()
+    keys = np.sort(frame["user_id"].to_numpy() * 20 + frame["item_id"].to_numpy())
     users = np.repeat(np.arange(40), 50)
-    negatives = sample_negative_items(matrix, users, np.random.default_rng(0))
+    negatives = sample_negative_items(keys, 20, users, np.random.default_rng(0))
     assert (matrix[users, negatives].A1 == 0).all()
     assert set(negatives) == set(range(20))          # every item is drawn somewhere
+
+
+def test_popularity_negatives_follow_the_interaction_counts():
+    # Items 0..3 with 1, 2, 3 and 4 interactions by users 1..4; user 0 has none.
+    pairs = [(user, item) for item in range(4) for user in range(1, item + 2)]
+    keys = np.sort(np.array([user * 4 + item for user, item in pairs]))
+    users = np.zeros(20_000, dtype=np.int64)
+    negatives = sample_negative_items(keys, 4, users, np.random.default_rng(0), sampling="popularity")
+    shares = np.bincount(negatives, minlength=4) / len(negatives)
+    np.testing.assert_allclose(shares, np.array([1, 2, 3, 4]) / 10, atol=0.01)
+    # User 4 has item 3 only: its popularity negatives are never item 3.
+    negatives = sample_negative_items(keys, 4, np.full(1000, 4), np.random.default_rng(1), sampling="popularity")
+    assert 3 not in set(negatives)
 
 
 def test_bpr_learns_the_two_groups_and_its_loss_falls():

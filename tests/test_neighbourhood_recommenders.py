@@ -122,6 +122,27 @@ def test_user_knn_scores_by_hand(interactions):
     assert model.score([0], [12])[0, 0] == pytest.approx(2 / SQRT_6)
 
 
+def test_user_knn_uses_each_users_own_neighbours():
+    # Users 0 = {A, B}, 1 = {A, B, C}, 2 = {B, C, D}, 3 = {D}; cosines:
+    # (0, 1) = 2/sqrt(6), (0, 2) = 1/sqrt(6), (1, 2) = 2/3, (2, 3) = 1/sqrt(3), others 0.
+    # With one neighbour each: 0 keeps 1 (0.816); 1 keeps 0 (0.816 > 0.667); 2 keeps 1
+    # (0.667 > 0.577 > 0.408); 3 keeps 2. The kept similarities are not symmetric.
+    frame = pd.DataFrame({"user_id": [0, 0, 1, 1, 1, 2, 2, 2, 3],
+                          "item_id": ["A", "B", "A", "B", "C", "B", "C", "D", "D"]})
+    model = UserKNNRecommender(n_neighbours=1).fit(frame)
+    expected = np.zeros((4, 4))
+    expected[0, 1] = expected[1, 0] = 2 / SQRT_6
+    expected[2, 1] = 2 / 3
+    expected[3, 2] = 1 / np.sqrt(3)
+    np.testing.assert_allclose(model.similarity_.toarray(), expected)
+    # User 3's score of C comes from user 2 (who has C), user 2's score of A from user 1.
+    assert model.score([3], ["C"])[0, 0] == pytest.approx(1 / np.sqrt(3))
+    assert model.score([2], ["A"])[0, 0] == pytest.approx(2 / 3)
+    # User 1 keeps user 0, who lacks D: 0. (Row 1 of the transposed similarity would hold
+    # user 2, who has D, and give 2/3.)
+    assert model.score([1], ["D"])[0, 0] == 0.0
+
+
 def test_item_knn_score_is_the_user_row_times_the_similarity():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"user_id": rng.integers(0, 30, 300), "item_id": rng.integers(0, 25, 300)})
@@ -157,3 +178,19 @@ def test_bad_arguments_are_named():
         column_similarity_top_k(np.ones((2, 2)))
     with pytest.raises(ValueError, match="positive"):
         column_similarity_top_k(sp.csr_matrix(np.array([[1.0, -1.0]])))
+
+
+@pytest.mark.parametrize("n_neighbours", [None, 1, 4])
+def test_dense_and_sparse_selection_agree(monkeypatch, n_neighbours):
+    # Ties included: binary columns give many equal similarities.
+    rng = np.random.default_rng(5)
+    matrix = sp.csr_matrix((rng.random((30, 20)) < 0.2).astype(float))
+    from tutorial_lib.models import neighbourhood
+
+    results = {}
+    for name, share in [("dense", 0.0), ("sparse", 2.0)]:
+        monkeypatch.setattr(neighbourhood, "DENSE_SHARE", share)
+        results[name] = column_similarity_top_k(matrix, n_neighbours=n_neighbours, shrinkage=1.0, block_size=6)
+    np.testing.assert_array_equal(results["dense"].toarray(), results["sparse"].toarray())
+    if n_neighbours is not None:
+        assert (results["dense"].getnnz(axis=1) <= n_neighbours).all()

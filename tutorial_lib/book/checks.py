@@ -52,6 +52,8 @@ AVAILABLE: list[str] = [
     "pearson_on_co_rated",
     "jaccard_similarity_rows",
     "tfidf_by_hand",
+    "bpr_triple_gradient",
+    "als_user_vector",
 ]
 
 __all__ = [
@@ -504,3 +506,98 @@ def tfidf_by_hand(student_tfidf: Callable) -> CheckResult:
     ]
     return run_check("tfidf_by_hand", student_tfidf, _tfidf_of_training_counts, cases)
 
+
+
+# --------------------------------------------------------------------------------------
+# The checks (chapter 6: recommending from implicit feedback)
+# --------------------------------------------------------------------------------------
+def _bpr_triple_gradient(user_vector, positive_vector, negative_vector, regularisation):
+    """The reference: gradients of one BPR triple's loss, stacked, shape (3, n_factors)."""
+    from tutorial_lib.models.implicit_factorisation import bpr_batch_loss_and_gradients
+
+    n_factors = len(user_vector)
+    _, gradients = bpr_batch_loss_and_gradients(
+        np.asarray(user_vector, dtype=np.float64).reshape(1, n_factors),
+        np.vstack([positive_vector, negative_vector]).astype(np.float64),
+        np.zeros(2),
+        np.array([0]), np.array([0]), np.array([1]), regularisation,
+    )
+    return np.vstack([gradients["user"], gradients["positive"], gradients["negative"]])
+
+
+def bpr_triple_gradient(student_gradient: Callable) -> CheckResult:
+    """Check ``student_gradient(p_u, q_i, q_j, regularisation)``: one BPR triple's gradient.
+
+    The loss of the triple (user ``u`` interacted with item ``i``, not with ``j``), without
+    item biases, is ``-ln sigma(p_u . (q_i - q_j)) + regularisation / 2 * (|p_u|^2 +
+    |q_i|^2 + |q_j|^2)``. The three vectors have shape ``(n_factors,)``; return the
+    gradients by ``p_u``, ``q_i`` and ``q_j`` stacked as rows, shape ``(3, n_factors)``.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("bpr_triple_gradient")
+
+    def vectors(n_factors, scale=1.0):
+        return {name: rng.normal(0.0, scale, size=n_factors) for name in ("p_u", "q_i", "q_j")}
+
+    aligned = rng.normal(size=4)
+    cases = [
+        Case("three factors, no regularisation", **vectors(3), regularisation=0.0),
+        Case("three factors, regularisation 0.1", **vectors(3), regularisation=0.1),
+        Case("one factor", p_u=np.array([2.0]), q_i=np.array([0.5]), q_j=np.array([-0.5]), regularisation=0.0),
+        Case("a triple already ranked right by far (x = 40)",
+             p_u=np.array([4.0, 0.0]), q_i=np.array([5.0, 1.0]), q_j=np.array([-5.0, 1.0]), regularisation=0.0),
+        Case("a triple ranked wrong by far (x = -40)",
+             p_u=np.array([4.0, 0.0]), q_i=np.array([-5.0, 1.0]), q_j=np.array([5.0, 1.0]), regularisation=0.0),
+        Case("equal positive and negative vectors", p_u=aligned, q_i=aligned * 0.5, q_j=aligned * 0.5,
+             regularisation=0.2),
+        Case("small random vectors, as at the start", **vectors(8, 0.01), regularisation=0.01),
+        Case("sixteen factors", **vectors(16), regularisation=0.05),
+    ]
+    return run_check("bpr_triple_gradient", student_gradient, _bpr_triple_gradient, cases)
+
+
+def _als_user_vector(item_factors, strengths, alpha, regularisation):
+    """The reference: one user's exact ALS vector, shape (n_factors,)."""
+    import scipy.sparse
+
+    from tutorial_lib.models.implicit_factorisation import als_solve_rows
+
+    row = scipy.sparse.csr_matrix(np.asarray(strengths, dtype=np.float64).reshape(1, -1))
+    return als_solve_rows(row, np.asarray(item_factors, dtype=np.float64), alpha, regularisation)[0]
+
+
+def als_user_vector(student_update: Callable) -> CheckResult:
+    """Check ``student_update(item_factors, strengths, alpha, regularisation)``: one ALS solve.
+
+    ``item_factors`` has shape ``(n_items, n_factors)``; ``strengths`` shape ``(n_items,)``
+    holds the user's interaction strengths ``r_ui`` (0: no interaction). Return the user's
+    vector ``x_u`` of shape ``(n_factors,)`` that minimises
+    ``sum_i c_ui (p_ui - x_u . y_i)^2 + regularisation * |x_u|^2`` over *every* item, with
+    ``c_ui = 1 + alpha * r_ui`` and ``p_ui = 1`` where ``r_ui > 0``, else 0.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("als_user_vector")
+
+    def strengths(n_items, share, values=(1.0,)):
+        chosen = rng.random(n_items) < share
+        return np.where(chosen, rng.choice(values, size=n_items), 0.0)
+
+    cases = [
+        Case("five items, two factors, binary", item_factors=rng.normal(size=(5, 2)),
+             strengths=np.array([1.0, 0.0, 1.0, 0.0, 0.0]), alpha=10.0, regularisation=0.5),
+        Case("alpha = 0: plain ridge regression on 0/1", item_factors=rng.normal(size=(6, 3)),
+             strengths=np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0]), alpha=0.0, regularisation=1.0),
+        Case("one interaction", item_factors=rng.normal(size=(4, 2)),
+             strengths=np.array([0.0, 0.0, 1.0, 0.0]), alpha=5.0, regularisation=0.1),
+        Case("counts 1 to 4 as strengths", item_factors=rng.normal(size=(10, 3)),
+             strengths=strengths(10, 0.5, (1.0, 2.0, 3.0, 4.0)), alpha=2.0, regularisation=0.3),
+        Case("thirty items, four factors", item_factors=rng.normal(size=(30, 4)),
+             strengths=strengths(30, 0.2), alpha=40.0, regularisation=1.0),
+        Case("every item interacted with", item_factors=rng.normal(size=(5, 2)),
+             strengths=np.ones(5), alpha=1.0, regularisation=0.2),
+        Case("strong regularisation", item_factors=rng.normal(size=(8, 3)),
+             strengths=strengths(8, 0.4), alpha=10.0, regularisation=100.0),
+        Case("one factor", item_factors=rng.normal(size=(6, 1)),
+             strengths=np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]), alpha=3.0, regularisation=0.5),
+    ]
+    return run_check("als_user_vector", student_update, _als_user_vector, cases, rtol=1e-6, atol=1e-9)

@@ -28,9 +28,13 @@ the recommenders :class:`ItemKNNRecommender` and :class:`UserKNNRecommender` bui
 
 from __future__ import annotations
 
+import dataclasses
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.models.recommender import Recommender
 from tutorial_lib.validation import ArgumentTypeError, check_choice, check_positive_int, check_real
 
@@ -329,9 +333,50 @@ def _check_interaction_matrix(matrix, name: str) -> sp.csr_matrix:
     return values
 
 
+#: Largest number of similarities held at once in a dense block (rows x columns), ~32 MB.
+BLOCK_ENTRIES = 2 ** 22
+#: A block whose stored co-occurrences exceed this share of its cells is selected densely.
+DENSE_SHARE = 0.02
+
+
+def _keep_top_k_dense(block: np.ndarray, n_neighbours: int | None) -> np.ndarray:
+    """Mask of the entries to keep in each row of a dense similarity block, shape ``block.shape``.
+
+    Keeps the positive entries, and with ``n_neighbours`` only the ``n_neighbours`` largest of
+    each row; among equal values at the cut the smaller column indices are kept.
+    """
+    positive = block > 0
+    if n_neighbours is None or n_neighbours >= block.shape[1]:
+        return positive
+    # The k-th largest value of each row, then everything above it and enough of the ties.
+    kth_largest = -np.partition(-block, n_neighbours - 1, axis=1)[:, n_neighbours - 1:n_neighbours]
+    above = block > kth_largest
+    at_cut = block == kth_largest
+    room_left = n_neighbours - above.sum(axis=1, keepdims=True)
+    first_ties = at_cut & (np.cumsum(at_cut, axis=1) <= room_left)
+    return positive & (above | first_ties)
+
+
+def _keep_top_k_sparse(rows: np.ndarray, columns: np.ndarray, scores: np.ndarray,
+                       n_neighbours: int | None) -> np.ndarray:
+    """Indices of the ``(rows, columns, scores)`` triples to keep, the same rule as above.
+
+    The triples are one block's stored similarities, sorted by row.
+    """
+    positive = np.flatnonzero(scores > 0)
+    if n_neighbours is None:
+        return positive
+    rows, columns, scores = rows[positive], columns[positive], scores[positive]
+    # Sort by row, then similarity (largest first), then column; keep the first k of each row.
+    order = np.lexsort((columns, -scores, rows))
+    first_of_row = np.searchsorted(rows[order], rows[order], side="left")
+    rank_in_row = np.arange(len(order)) - first_of_row
+    return positive[order[rank_in_row < n_neighbours]]
+
+
 def column_similarity_top_k(matrix, similarity: str = "cosine", *, n_neighbours: int | None = None,
                             shrinkage: float = 0.0, asymmetry: float = 0.5,
-                            block_size: int = 512) -> sp.csr_matrix:
+                            block_size: int | None = None) -> sp.csr_matrix:
     """Similarity between the columns of a sparse matrix, keeping each column's best neighbours.
 
     For columns ``i`` and ``j`` (items, when ``matrix`` is ``(n_users, n_items)``), with
@@ -348,11 +393,13 @@ def column_similarity_top_k(matrix, similarity: str = "cosine", *, n_neighbours:
     seen together by few rows counts less. A column is never its own neighbour (the diagonal
     is 0), and pairs that share no row are 0 and not stored.
 
-    The similarities are computed ``block_size`` columns at a time, as a sparse product of
-    those columns with the whole matrix, and each block keeps only its best
-    ``n_neighbours`` per column before the next one starts: no dense
-    ``(n_columns, n_columns)`` array is ever made, so the memory is bounded by the kept
-    neighbours plus one block's co-occurrences.
+    The similarities are computed ``block_size`` columns at a time: the co-occurrences of the
+    block's columns with every column are a sparse product, and each block keeps only its
+    best ``n_neighbours`` per column before the next one starts. The selection sorts the
+    block's stored similarities, or, when more than :data:`DENSE_SHARE` of the block's
+    cells are stored, partitions the dense ``(block_size, n_columns)`` block (faster then).
+    No ``(n_columns, n_columns)`` array is ever made: memory is the kept neighbours plus one
+    block.
 
     Parameters
     ----------
@@ -366,8 +413,8 @@ def column_similarity_top_k(matrix, similarity: str = "cosine", *, n_neighbours:
         The :math:`\\lambda` above; 0 leaves the similarities as they are.
     asymmetry : float in [0, 1]
         The exponent ``a`` of ``"asymmetric_cosine"`` (ignored by the others).
-    block_size : int
-        Columns per block.
+    block_size : int or None
+        Columns per block; None: as many as fit in :data:`BLOCK_ENTRIES` similarities.
 
     Returns
     -------
@@ -380,52 +427,51 @@ def column_similarity_top_k(matrix, similarity: str = "cosine", *, n_neighbours:
     n_neighbours = _check_neighbours(n_neighbours)
     shrinkage = check_real(shrinkage, "shrinkage", min_val=0)
     asymmetry = check_real(asymmetry, "asymmetry", min_val=0, max_val=1)
-    block_size = check_positive_int(block_size, "block_size")
     values = _check_interaction_matrix(matrix, "matrix")
+    n_columns = values.shape[1]
+    if block_size is None:
+        block_size = max(1, BLOCK_ENTRIES // max(n_columns, 1))
+    block_size = check_positive_int(block_size, "block_size")
     binary = values.copy()
     binary.data[:] = 1.0
     columns_of_values = values.T.tocsr()                 # (n_columns, n_rows)
     columns_of_binary = binary.T.tocsr()
-    n_columns = values.shape[1]
     counts = np.asarray(binary.sum(axis=0)).ravel()      # |U_i|, (n_columns,)
     norms = np.sqrt(np.asarray(values.multiply(values).sum(axis=0)).ravel())  # ||x_i||
 
-    kept_rows, kept_columns, kept_values = [], [], []
+    kept = []
     for start in range(0, n_columns, block_size):
         stop = min(start + block_size, n_columns)
-        # Co-occurrences of the block's columns with every column, (stop - start, n_columns).
-        n_common = (columns_of_binary[start:stop] @ binary).tocsr()
-        n_common.sort_indices()
-        rows = start + np.repeat(np.arange(stop - start), np.diff(n_common.indptr))  # column i
-        others = n_common.indices                        # column j of the pair (i, j)
-        shared = n_common.data                           # n_ij > 0
+        # Co-occurrences n_ij of the block's columns with every column, stored where > 0.
+        shared = (columns_of_binary[start:stop] @ binary).tocsr()
+        shared.sort_indices()
+        rows = start + np.repeat(np.arange(stop - start), np.diff(shared.indptr))  # column i
+        others = shared.indices                          # column j of the pair (i, j)
+        n_common = shared.data
         if similarity == "cosine":
             # Positive values: the dot products are stored exactly where n_ij > 0.
             dots = (columns_of_values[start:stop] @ values).tocsr()
             dots.sort_indices()
             scores = dots.data / (norms[rows] * norms[others])
         elif similarity == "jaccard":
-            scores = shared / (counts[rows] + counts[others] - shared)
+            scores = n_common / (counts[rows] + counts[others] - n_common)
         else:
-            scores = shared / (counts[rows] ** asymmetry * counts[others] ** (1.0 - asymmetry))
+            scores = n_common / (counts[rows] ** asymmetry * counts[others] ** (1.0 - asymmetry))
         if shrinkage > 0:
-            scores = scores * shared / (shared + shrinkage)
-        off_diagonal = rows != others
-        rows, others, scores = rows[off_diagonal], others[off_diagonal], scores[off_diagonal]
-        if n_neighbours is not None:
-            # Sort by column i, then similarity (largest first), then j; keep the first k of each i.
-            order = np.lexsort((others, -scores, rows))
-            rows, others, scores = rows[order], others[order], scores[order]
-            first_of_row = np.searchsorted(rows, rows, side="left")
-            keep = np.arange(len(rows)) - first_of_row < n_neighbours
-            rows, others, scores = rows[keep], others[keep], scores[keep]
-        kept_rows.append(rows)
-        kept_columns.append(others)
-        kept_values.append(scores)
-    result = sp.csr_matrix(
-        (np.concatenate(kept_values), (np.concatenate(kept_rows), np.concatenate(kept_columns))),
-        shape=(n_columns, n_columns),
-    )
+            scores = scores * n_common / (n_common + shrinkage)
+        scores = np.where(rows == others, 0.0, scores)   # a column is not its own neighbour
+        if len(scores) > DENSE_SHARE * (stop - start) * n_columns:
+            # Most cells are stored: select on the dense block (linear time per row).
+            block = np.zeros((stop - start, n_columns))
+            block[rows - start, others] = scores
+            keep_rows, keep_columns = np.nonzero(_keep_top_k_dense(block, n_neighbours))
+            kept.append((keep_rows + start, keep_columns, block[keep_rows, keep_columns]))
+        else:
+            # Few cells are stored: sort only those.
+            keep = _keep_top_k_sparse(rows, others, scores, n_neighbours)
+            kept.append((rows[keep], others[keep], scores[keep]))
+    kept_rows, kept_columns, kept_scores = (np.concatenate(part) for part in zip(*kept))
+    result = sp.csr_matrix((kept_scores, (kept_rows, kept_columns)), shape=(n_columns, n_columns))
     result.sort_indices()
     return result
 
@@ -434,14 +480,14 @@ class _NeighbourhoodRecommender(Recommender):
     """What item- and user-based neighbourhood recommenders share: their settings."""
 
     def __init__(self, n_neighbours: int | None = 100, similarity: str = "cosine", *,
-                 shrinkage: float = 0.0, asymmetry: float = 0.5, block_size: int = 512,
+                 shrinkage: float = 0.0, asymmetry: float = 0.5, block_size: int | None = None,
                  user_col: str = "user_id", item_col: str = "item_id"):
         super().__init__(user_col=user_col, item_col=item_col)
         self.n_neighbours = _check_neighbours(n_neighbours)
         self.similarity = check_choice(similarity, "similarity", SIMILARITIES)
         self.shrinkage = check_real(shrinkage, "shrinkage", min_val=0)
         self.asymmetry = check_real(asymmetry, "asymmetry", min_val=0, max_val=1)
-        self.block_size = check_positive_int(block_size, "block_size")
+        self.block_size = None if block_size is None else check_positive_int(block_size, "block_size")
 
     def _similarity_of_columns(self, matrix) -> sp.csr_matrix:
         return column_similarity_top_k(
@@ -472,8 +518,9 @@ class ItemKNNRecommender(_NeighbourhoodRecommender):
         :math:`\\lambda` of :math:`\\operatorname{sim} \\cdot n_{ij} / (n_{ij} + \\lambda)`.
     asymmetry : float, default 0.5
         Exponent of ``"asymmetric_cosine"``.
-    block_size : int, default 512
-        Items per block while the similarities are computed.
+    block_size : int or None, default None
+        Items per block while the similarities are computed (None: see
+        :func:`column_similarity_top_k`).
 
     Attributes
     ----------
@@ -486,8 +533,12 @@ class ItemKNNRecommender(_NeighbourhoodRecommender):
         self.similarity_ = self._similarity_of_columns(matrix)
 
     def _score(self, user_rows: np.ndarray, item_columns: np.ndarray) -> np.ndarray:
-        """``x_u @ S`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``."""
-        return _dense(self.interactions_[user_rows] @ self.similarity_[:, item_columns])
+        """``x_u @ S`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``.
+
+        The product is formed for every item and then cut to ``item_columns``: slicing the
+        columns of a CSR matrix copies it, which costs more than the unused products.
+        """
+        return _dense(self.interactions_[user_rows] @ self.similarity_)[:, item_columns]
 
 
 class UserKNNRecommender(_NeighbourhoodRecommender):
@@ -513,5 +564,34 @@ class UserKNNRecommender(_NeighbourhoodRecommender):
         self.similarity_ = self._similarity_of_columns(matrix.T)
 
     def _score(self, user_rows: np.ndarray, item_columns: np.ndarray) -> np.ndarray:
-        """``S[u] @ X`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``."""
-        return _dense(self.similarity_[user_rows] @ self.interactions_[:, item_columns])
+        """``S[u] @ X`` for the users and items asked for, shape ``(len(user_rows), len(item_columns))``.
+
+        Formed for every item, then cut to ``item_columns`` (see :class:`ItemKNNRecommender`).
+        """
+        return _dense(self.similarity_[user_rows] @ self.interactions_)[:, item_columns]
+
+
+@dataclasses.dataclass(frozen=True)
+class NeighbourhoodConfig(ProfileConfig):
+    """Settings of chapter 6's item- and user-based recommenders; defaults are the full values.
+
+    Attributes
+    ----------
+    neighbour_grid : tuple of int
+        Neighbourhood sizes tried on the validation targets (for each model).
+    shrinkage_grid : tuple of float
+        Shrinkage values then tried at the chosen size.
+    similarity : str
+        One of :data:`SIMILARITIES`.
+    """
+
+    neighbour_grid: tuple[int, ...] = (3, 5, 10, 25, 50, 100, 200, 400)
+    shrinkage_grid: tuple[float, ...] = (0.0, 5.0, 20.0, 50.0)
+    similarity: str = "cosine"
+
+    QUICK: ClassVar[dict] = {"neighbour_grid": (5, 10, 50, 200), "shrinkage_grid": (0.0, 20.0)}
+    QUICK_COST_LIMIT: ClassVar[int] = 2 * (4 + 2)
+
+    def cost(self) -> int:
+        """Fits: each size and each shrinkage value, for both models."""
+        return 2 * (len(self.neighbour_grid) + len(self.shrinkage_grid))
