@@ -390,3 +390,93 @@ def plot_sampled_vs_full(ax, values, *, metric: str, within_noise=None):
     # Below the axes, so that the axes (and the title) keep the figure's full width.
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, frameon=False)
     return ax
+
+# Scaling benchmark (chapter 6): cost against data size
+# --------------------------------------------------------------------------------------
+# Exported from this block, so that chapters append their plots without editing the list above.
+__all__ += ["plot_scaling"]
+
+
+def plot_scaling(records):
+    """Draw cost against data size on log–log axes, one line per model, and return the figure.
+
+    Panels, in two rows of two: CPU time of fit, CPU time of recommending to every user,
+    and peak memory of the process, each against the number of interactions; the fourth
+    panel holds the legend. A run stopped while recommending still has its point in the
+    fit panel. A peer library's model (``model_family == "peers"``) is drawn dashed. Sizes measured on a real log (MovieLens 100K) say "(real)" under
+    their tick; the others are synthetic. A model that was not measured at a size (skipped,
+    timed out, failed) has no point there, and its legend entry says so, e.g.
+    ``User-KNN (10M: timed-out)``. On log–log axes a cost that grows as ``n ** p`` is a
+    straight line of slope ``p``: in the two time panels a dotted grey line of slope 1 marks
+    linear growth.
+
+    Parameters
+    ----------
+    records:
+        Scaling records, e.g. from
+        :func:`tutorial_lib.evaluation.benchmarks.load_scaling_records`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four axes (``fig.axes``): fit, recommend, memory, legend.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    from tutorial_lib.evaluation.benchmarks import scaling_table, size_label
+
+    table = scaling_table(records)
+    panels = [
+        ("fit_cpu_s", "Fit", "CPU seconds (log scale)"),
+        ("recommend_cpu_s", "Recommend to every user", "CPU seconds (log scale)"),
+        ("peak_memory_mb", "Peak memory of the process", "MiB (log scale)"),
+    ]
+    sizes = np.sort(table["n_interactions"].unique())
+    real_sizes = set(table.loc[~table["synthetic"], "n_interactions"])
+    tick_labels, last_labelled = [], None
+    for n in sizes:  # a label only where there is room: at least 0.6 decades from the last
+        if last_labelled is not None and np.log10(n / last_labelled) < 0.6:
+            tick_labels.append("")
+            continue
+        tick_labels.append(size_label(n) + ("\n(real)" if n in real_sizes else ""))
+        last_labelled = n
+    fig, axes = plt.subplots(2, 2, figsize=(COLUMN_WIDTH_INCHES, 6.5), layout="constrained")
+    axes = axes.ravel()
+    for model, rows in table.groupby("model", sort=True):
+        missing = rows[rows["status"] != "ok"]
+        label = model
+        if len(missing):  # e.g. "BPR (1M, 10M: skipped)"
+            notes = [", ".join(size_label(n) for n in group["n_interactions"]) + f": {status}"
+                     for status, group in missing.groupby("status", sort=True)]
+            label = f"{model} ({'; '.join(notes)})"
+        # A library's model (family "peers") dashed, beside the book's own.
+        linestyle = "--" if (rows["model_family"] == "peers").all() else "-"
+        for ax, (column, _, _) in zip(axes, panels):
+            measured = rows[rows[column].notna()]  # a run stopped in recommend has its fit time
+            ax.plot(measured["n_interactions"], measured[column], marker="o", linestyle=linestyle, label=label)
+    for index, (ax, (column, title, ylabel)) in enumerate(zip(axes, panels)):
+        if column != "peak_memory_mb":  # memory starts at the interpreter's, so no guide there
+            _draw_slope_one(ax, table, column, sizes, label="linear growth (slope 1)" if index == 0 else "_nolegend_")
+        ax.set(title=title, xlabel="interactions (log scale)", ylabel=ylabel, xscale="log", yscale="log")
+        ax.set_xticks(sizes, tick_labels)
+        ax.minorticks_off()
+        if column == "peak_memory_mb":  # often less than a decade: label 100, 200, 500, ...
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[3].axis("off")
+    axes[3].legend(handles, labels, loc="center", frameon=False)
+    return fig
+
+
+def _draw_slope_one(ax, table, column, sizes, label) -> None:
+    """A dotted grey line of slope 1 (cost proportional to size) through the panel's lowest point."""
+    values = table[column].dropna()
+    values = values[values > 0]
+    if values.empty or len(sizes) < 2:
+        return
+    start = table.loc[values.index, "n_interactions"].min()
+    lowest = values[table.loc[values.index, "n_interactions"] == start].min()
+    ax.plot(sizes, lowest * sizes / start, color="grey", linestyle=":", linewidth=1.5, label=label)

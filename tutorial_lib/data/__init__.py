@@ -6,4 +6,5 @@
 - ``text``: Chinese text normalisation, jieba segmentation, keywords, vocabularies.
 - ``features``: user, item and text features for behaviour prediction, fitted on training rows.
 - ``tfidf``: TF-IDF written out by hand (``TfidfScratch``), the twin of scikit-learn's.
+- ``synthetic``: seeded interaction logs with MovieLens's long tail, to time models at any size.
 """

@@ -7,4 +7,6 @@
 - ``uncertainty``: bootstrap confidence intervals over users and paired tests.
 - ``results``: one JSON record per reported experiment (metrics, config, time, hardware,
   versions, commit); the book's tables and leaderboard are built from them.
+- ``benchmarks``: scaling records (fit and recommend time, peak memory, as the data grows),
+  written by ``benchmarks/scaling.py`` under ``results/benchmarks/``.
 """

@@ -90,6 +90,9 @@ __all__ = [
 SCHEMA_VERSION = 1
 RESULTS_DIR_ENV_VAR = "TUTORIAL_RESULTS_DIR"
 QUICK_SUBDIRECTORY = "quick"
+# Scaling benchmark records (tutorial_lib.evaluation.benchmarks) live here; they are not
+# results records, so record_files leaves this folder out.
+BENCHMARKS_SUBDIRECTORY = "benchmarks"
 # The libraries whose versions every record lists (distribution names, for importlib.metadata).
 RECORDED_LIBRARIES = ("numpy", "scikit-learn", "torch", "transformers")
 _SCHEMA_RESOURCE = "results_schema.json"
@@ -431,12 +434,13 @@ def write_record(record: Mapping[str, Any], directory: str | os.PathLike | None 
 def record_files(directory: str | os.PathLike | None = None, *, include_quick: bool = True) -> list[Path]:
     """The ``.json`` files under ``directory`` (recursive, sorted); optionally without ``quick/``.
 
-    A directory that does not exist holds no records: the result is an empty list.
+    The ``benchmarks/`` folder (scaling records, not results records) is always left out. A
+    directory that does not exist holds no records: the result is an empty list.
     """
     base = Path(directory) if directory is not None else default_directory()
     if not base.is_dir():
         return []
-    paths = sorted(base.rglob("*.json"))
+    paths = sorted(path for path in base.rglob("*.json") if path.relative_to(base).parts[0] != BENCHMARKS_SUBDIRECTORY)
     if not include_quick:
         paths = [path for path in paths if QUICK_SUBDIRECTORY not in path.relative_to(base).parts[:-1]]
     return paths
