@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity
 
+from tutorial_lib.data import examples
 from tutorial_lib.evaluation import metrics
 from tutorial_lib.evaluation.rating_protocol import (
     ChooseOnValidation,
@@ -36,14 +37,7 @@ from tutorial_lib.models.rating_neighbourhood import (
 )
 
 NAN = np.nan
-# Chapter 1's matrix: 5 users (rows) x 6 items (columns), NaN = not rated.
-TOY = np.array([
-    [5, 4, NAN, 2, 1, NAN],
-    [3, 5, NAN, 5, 5, 5],
-    [3, 2, 4, 1, 1, 2],
-    [NAN, 2, 4, 5, 3, NAN],
-    [5, NAN, NAN, 1, 2, 4],
-])
+TOY = examples.toy_ratings().to_numpy()  # chapter 1's matrix, NaN = not rated
 
 
 def long_frame(matrix: np.ndarray) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pytest
 surprise = pytest.importorskip("surprise")
 from surprise.model_selection import KFold  # noqa: E402
 
+from tutorial_lib.data import examples  # noqa: E402
 from tutorial_lib.data.datasets import fetch_file, load_movielens_ratings  # noqa: E402
 from tutorial_lib.data.splits import surprise_benchmark_folds  # noqa: E402
 from tutorial_lib.evaluation.rating_protocol import cross_validate_ratings  # noqa: E402
@@ -32,13 +33,7 @@ needs_mirror = pytest.mark.skipif(
 )
 
 NAN = np.nan
-TOY = np.array([
-    [5, 4, NAN, 2, 1, NAN],
-    [3, 5, NAN, 5, 5, 5],
-    [3, 2, 4, 1, 1, 2],
-    [NAN, 2, 4, 5, 3, NAN],
-    [5, NAN, NAN, 1, 2, 4],
-])
+TOY = examples.toy_ratings().to_numpy()  # chapter 1's matrix, NaN = not rated
 
 
 def toy_frame() -> pd.DataFrame:

@@ -26,7 +26,6 @@ folder out.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import os
 import re
@@ -195,8 +194,8 @@ def make_scaling_record(
         "threads": threads,
         "seed": seed,
         "hardware": results.hardware(),
-        "library_versions": _library_versions(),
-        "tutorial_lib_version": _tutorial_lib_version(),
+        "library_versions": results.library_versions(EXTRA_LIBRARIES),
+        "tutorial_lib_version": results.tutorial_lib_version(),
         "git_commit": results.git_commit(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -204,20 +203,6 @@ def make_scaling_record(
     return record
 
 
-def _library_versions() -> dict[str, str | None]:
-    versions = results.library_versions()
-    for library in EXTRA_LIBRARIES:
-        try:
-            versions[library] = importlib.metadata.version(library)
-        except importlib.metadata.PackageNotFoundError:
-            versions[library] = None
-    return versions
-
-
-def _tutorial_lib_version() -> str:
-    from tutorial_lib import __version__
-
-    return __version__
 
 
 def validate_scaling_record(record, source: str = "scaling record") -> None:

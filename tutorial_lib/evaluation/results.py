@@ -289,15 +289,20 @@ def _gpu_name() -> str | None:
     return names[0] if names else None
 
 
-def library_versions() -> dict[str, str | None]:
-    """Python's version and those of :data:`RECORDED_LIBRARIES` (None: not installed)."""
+def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Python's version and those of :data:`RECORDED_LIBRARIES` and ``extra`` (None: not installed)."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
-    for library in RECORDED_LIBRARIES:
+    for library in (*RECORDED_LIBRARIES, *extra):
         try:
             versions[library] = importlib.metadata.version(library)
         except importlib.metadata.PackageNotFoundError:
             versions[library] = None
     return versions
+
+
+def tutorial_lib_version() -> str:
+    """The installed version of this package."""
+    return _tutorial_lib_version()
 
 
 def _tutorial_lib_version() -> str:
