@@ -43,7 +43,7 @@ What it does:
 Usage (from the repository root, in the book's environment)::
 
     python benchmarks/recbole_peer.py --epochs 1 --no-records      # measure one epoch each
-    python benchmarks/recbole_peer.py --epochs 30                  # the run of the records
+    python benchmarks/recbole_peer.py --epochs 20 GRU4Rec=4 SASRec=2   # the run of the records
     python benchmarks/recbole_peer.py --models SASRec --epochs 10 --threads 2
 
 The RecBole environment (``--recbole-python``, default ``/work/recbole-venv/bin/python`` or
@@ -135,7 +135,7 @@ def _recbole_config(model: str, data_path: Path, dataset_name: str, work_dir: Pa
         "metric_decimal_place": 12,
         "loss_type": "CE",
         "train_neg_sample_args": None,
-        "epochs": args.epochs,
+        "epochs": args.epoch_cap,
         "stopping_step": args.stopping_step,
         "eval_step": 1,
     }
@@ -250,10 +250,10 @@ def _evaluate_and_record(model: str, report: dict, split, args) -> dict:
         "train_batch_size": report["train_batch_size"],
         "learning_rate": report["learning_rate"],
         "loss_type": "CE",
-        "epochs_cap": args.epochs,
+        "epochs_cap": args.epoch_cap,
         "epochs_run": len(epoch_seconds),
         "best_epoch": report["best_epoch"],
-        "stopped_early": len(epoch_seconds) < args.epochs,
+        "stopped_early": len(epoch_seconds) < args.epoch_cap,
         "stopping_step": args.stopping_step,
         "valid_metric": f"NDCG@{CUTOFF}",
         "torch_threads": args.threads,
@@ -261,6 +261,8 @@ def _evaluate_and_record(model: str, report: dict, split, args) -> dict:
         "n_training_rows": report["n_training_rows"],
         "seconds_per_epoch": [round(seconds, 3) for seconds in epoch_seconds],
         "mean_seconds_per_epoch": float(np.mean(epoch_seconds)),
+        "cpu_seconds_per_epoch": [round(seconds, 3) for seconds in report["epoch_cpu_seconds"]],
+        "mean_cpu_seconds_per_epoch": float(np.mean(report["epoch_cpu_seconds"])),
         "valid_seconds_per_epoch": [round(seconds, 3) for seconds in report["valid_seconds"]],
         "valid_ndcg_per_epoch": [round(value, 6) for value in report["valid_scores"]],
         "valid_ndcg_our_protocol": float(valid_per_user[f"ndcg@{CUTOFF}"].mean()),
@@ -300,7 +302,8 @@ def _evaluate_and_record(model: str, report: dict, split, args) -> dict:
 def _print_result(model: str, outcome: dict) -> None:
     summary, config = outcome["summary"], outcome["config"]
     print(f"{model}: {config['epochs_run']} epochs (cap {config['epochs_cap']}), best {config['best_epoch']}, "
-          f"{config['mean_seconds_per_epoch']:.1f} s per epoch on {config['torch_threads']} thread(s)")
+          f"{config['mean_seconds_per_epoch']:.1f} s per epoch (CPU {config['mean_cpu_seconds_per_epoch']:.1f} s) "
+          f"on {config['torch_threads']} thread(s)")
     for name in summary.index:
         if name.startswith("recall"):
             continue
@@ -315,10 +318,25 @@ def _print_result(model: str, outcome: dict) -> None:
           f"(max differences {config['recbole_way_max_difference']}); tied targets: {config['test_targets_tied']}")
 
 
+def _epoch_caps(values: list[str]) -> dict:
+    """``["30", "SASRec=3"]`` -> ``{"default": 30, "SASRec": 3}``."""
+    caps = {"default": 30}
+    for value in values:
+        model, _, number = value.rpartition("=")
+        if model and model not in MODELS:
+            raise ValueError(f"unknown model {model!r} in {value!r}; choose from {MODELS}")
+        if not number.isdigit() or int(number) < 1:
+            raise ValueError(f"expected N or MODEL=N with N >= 1, got {value!r}")
+        caps[model or "default"] = int(number)
+    return caps
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    parser.add_argument("--epochs", type=int, default=30, help="the most epochs per model (default 30)")
+    parser.add_argument("--epochs", nargs="+", default=["30"], metavar="N_OR_MODEL=N",
+                        help="the most epochs: one number for every model and/or MODEL=N for one "
+                             "(e.g. 30 SASRec=3); default 30")
     parser.add_argument("--stopping-step", type=int, default=10, help="RecBole's early-stopping patience")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads in RecBole (default 1)")
     parser.add_argument("--seed", type=int, default=2020, help="RecBole's seed (its default, 2020)")
@@ -327,8 +345,12 @@ def main(argv=None) -> None:
     parser.add_argument("--no-records", action="store_true", help="print the numbers, write no record")
     parser.add_argument("--keep", default=None, help="keep the exported files and scores in this folder")
     args = parser.parse_args(argv)
-    if args.epochs < 1 or args.threads < 1 or args.stopping_step < 1:
-        parser.error("--epochs, --threads and --stopping-step must be >= 1")
+    try:
+        epoch_caps = _epoch_caps(args.epochs)
+    except ValueError as error:
+        parser.error(f"--epochs: {error}")
+    if args.threads < 1 or args.stopping_step < 1:
+        parser.error("--threads and --stopping-step must be >= 1")
     if not Path(args.recbole_python).exists():
         parser.error(f"--recbole-python {args.recbole_python} does not exist; see benchmarks/recbole_requirements.txt")
 
@@ -352,6 +374,7 @@ def main(argv=None) -> None:
             dataset_name = f"ml-100k-ours-L{MAX_ITEM_LIST_LENGTH[model]}"
             counts = _write_benchmark_files(sequence_split, data_path, dataset_name, MAX_ITEM_LIST_LENGTH[model])
             print(f"{model}: exported {counts} rows; training in RecBole's environment ...", flush=True)
+            args.epoch_cap = epoch_caps.get(model, epoch_caps["default"])
             recbole_config = _recbole_config(model, data_path, dataset_name, work_dir, args)
             report = _run_worker(model, recbole_config, dataset_name, work_dir, args)
             outcome = _evaluate_and_record(model, report, split, args)
@@ -381,13 +404,14 @@ def recbole_worker(spec_path: str) -> None:
     model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
 
-    epoch_seconds, valid_seconds, valid_scores = [], [], []
+    epoch_seconds, epoch_cpu_seconds, valid_seconds, valid_scores = [], [], [], []
     train_epoch, valid_epoch = trainer._train_epoch, trainer._valid_epoch
 
     def timed_train_epoch(*args, **kwargs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         loss = train_epoch(*args, **kwargs)
         epoch_seconds.append(time.perf_counter() - started)
+        epoch_cpu_seconds.append(time.process_time() - cpu_started)
         return loss
 
     def timed_valid_epoch(*args, **kwargs):
@@ -436,6 +460,7 @@ def recbole_worker(spec_path: str) -> None:
     report = {
         "test_result": {key: float(value) for key, value in test_result.items()},
         "epoch_seconds": epoch_seconds,
+        "epoch_cpu_seconds": epoch_cpu_seconds,
         "valid_seconds": valid_seconds,
         "valid_scores": valid_scores,
         "best_epoch": best_epoch,
