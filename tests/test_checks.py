@@ -40,7 +40,23 @@ REFERENCES = {
     "baseline_als_round": lambda matrix, reg_user, reg_item: als_round_by_loops(matrix, reg_user, reg_item),
     "sgns_loss_by_hand": lambda centre, context, negatives: float(item2vec.sgns_loss(
         torch.as_tensor(centre), torch.as_tensor(context), torch.as_tensor(negatives))),
+    # Chapter 8: NumPy's convolve flips the kernel, so flip it back to get a cross-correlation.
+    "conv1d_single_channel": lambda x, w, b, stride, padding: (
+        np.convolve(np.pad(x, padding), w[::-1], mode="valid")[::stride] + b
+    ),
 }
+
+
+def conv1d_flips_the_kernel(x, w, b, stride, padding):
+    return np.convolve(np.pad(x, padding), w, mode="valid")[::stride] + b
+
+
+def conv1d_ignores_the_stride(x, w, b, stride, padding):
+    return np.convolve(np.pad(x, padding), w[::-1], mode="valid") + b
+
+
+def conv1d_pads_one_side(x, w, b, stride, padding):
+    return np.convolve(np.pad(x, (padding, 0)), w[::-1], mode="valid")[::stride] + b
 
 
 def _log_sigmoid(x):
@@ -390,6 +406,9 @@ WRONG = [
     ("sgns_loss_by_hand", sgns_negatives_without_minus, "one pair, one negative", "wrong value"),
     ("sgns_loss_by_hand", sgns_summed_over_the_batch, "all vectors zero", "wrong value"),
     ("sgns_loss_by_hand", sgns_naive_log_of_sigmoid, "large dot products", "NaN or inf"),
+    ("conv1d_single_channel", conv1d_flips_the_kernel, "the chapter's example", "wrong values"),
+    ("conv1d_single_channel", conv1d_ignores_the_stride, "stride 2", "wrong shape"),
+    ("conv1d_single_channel", conv1d_pads_one_side, "padding 1", "wrong shape"),
 ]
 
 

@@ -64,6 +64,8 @@ AVAILABLE: list[str] = [
     "baseline_als_round",
     # chapter 7
     "sgns_loss_by_hand",
+    # Chapter 8: convolution
+    "conv1d_single_channel",
 ]
 
 __all__ = [
@@ -843,3 +845,47 @@ def sgns_loss_by_hand(student_loss: Callable) -> CheckResult:
              context=np.array([[1.0, 1.0]]), negatives=np.array([[[1.0, 1.0], [0.0, 2.0]]])),
     ]
     return run_check("sgns_loss_by_hand", student_loss, _sgns_loss_reference, cases)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 8: convolution
+# --------------------------------------------------------------------------------------
+def _conv1d_single_channel_reference(x, w, b, stride, padding):
+    import torch
+
+    from tutorial_lib.models.convolution import conv1d_loops
+
+    as_tensor = lambda values: torch.as_tensor(np.asarray(values, dtype=np.float64))  # noqa: E731
+    output = conv1d_loops(as_tensor(x)[None, None, :], as_tensor(w)[None, None, :], as_tensor([b]),
+                          stride=stride, padding=padding)
+    return output[0, 0].numpy()
+
+
+def conv1d_single_channel(student_conv: Callable) -> CheckResult:
+    """Check ``student_conv(x, w, b, stride, padding)``: a 1-D convolution of one channel.
+
+    ``x`` has shape ``(length,)``, ``w`` shape ``(kernel_size,)``, ``b`` is a number.
+    Pad ``x`` with ``padding`` zeros at both ends and return the array of shape
+    ``(length_out,)``, ``length_out = (length + 2 padding - kernel_size) // stride + 1``,
+    whose entry ``t`` is ``b + sum_j w[j] * x_padded[t * stride + j]``: the kernel is not
+    flipped (a cross-correlation, as PyTorch computes it).
+    """
+    __tracebackhide__ = True
+    rng = case_generator("conv1d_single_channel")
+    cases = [
+        Case("the chapter's example: width 3, stride 1", x=np.array([1.0, 2.0, 0.0, -1.0, 3.0]),
+             w=np.array([1.0, 0.0, -1.0]), b=0.0, stride=1, padding=0),
+        Case("a kernel that is not symmetric (no flip!)", x=np.array([1.0, 2.0, 3.0, 4.0]),
+             w=np.array([1.0, 2.0]), b=0.0, stride=1, padding=0),
+        Case("with a bias", x=np.array([1.0, 2.0, 3.0]), w=np.array([0.5, 0.5]), b=1.5, stride=1, padding=0),
+        Case("stride 2", x=np.arange(7.0), w=np.array([1.0, -1.0, 2.0]), b=0.0, stride=2, padding=0),
+        Case("padding 1", x=np.array([2.0, -1.0, 4.0]), w=np.array([1.0, 1.0, 1.0]), b=0.0, stride=1, padding=1),
+        Case("stride 2 and padding 1, the output size rounds down", x=rng.normal(size=8), w=rng.normal(size=3),
+             b=0.2, stride=2, padding=1),
+        Case("a kernel as long as the input (one output)", x=rng.normal(size=4), w=rng.normal(size=4), b=-0.3,
+             stride=1, padding=0),
+        Case("a kernel of width 1", x=rng.normal(size=5), w=np.array([2.0]), b=0.0, stride=1, padding=0),
+        Case("random, stride 3 and padding 2", x=rng.normal(size=11), w=rng.normal(size=4), b=0.7, stride=3,
+             padding=2),
+    ]
+    return run_check("conv1d_single_channel", student_conv, _conv1d_single_channel_reference, cases)
