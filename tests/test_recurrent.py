@@ -147,6 +147,17 @@ def test_state_stops_at_each_length():
 
 
 @pytest.mark.parametrize("cell_type", recurrent.CELL_TYPES)
+def test_an_empty_sequence_keeps_its_initial_state(cell_type):
+    torch.manual_seed(5)
+    layer = RecurrentLayer(cell_type, 2, 3).double()
+    inputs = torch.randn(2, 4, 2, dtype=torch.float64)
+    outputs, final = layer(inputs, torch.tensor([0, 4]))
+    for state in _states(final):
+        assert torch.all(state[0, 0] == 0) and torch.any(state[0, 1] != 0)
+    assert torch.all(outputs[0] == 0)
+
+
+@pytest.mark.parametrize("cell_type", recurrent.CELL_TYPES)
 def test_copy_to_torch_round_trip(cell_type):
     torch.manual_seed(4)
     layer = RecurrentLayer(cell_type, 3, 2, num_layers=2)
@@ -165,6 +176,8 @@ def test_bad_inputs_name_the_argument():
         RecurrentLayer("rnn", 3, 0)
     with pytest.raises(ValueError, match="inputs"):
         layer(torch.zeros(2, 4, 5))
+    with pytest.raises(ValueError, match="lengths"):
+        layer(torch.zeros(2, 4, 3), torch.tensor([-1, 4]))
     with pytest.raises(ValueError, match="lengths"):
         layer(torch.zeros(2, 4, 3), torch.tensor([1, 5]))
     with pytest.raises(ValueError, match="lengths"):
@@ -207,3 +220,29 @@ def test_vanilla_rnn_gradient_vanishes_faster_than_an_lstm_with_forget_bias():
     lstm = recurrent.gradient_norms_over_time("lstm", forget_bias=1.0, **sizes)
     assert rnn[0] < 1e-4 < lstm[0]
     assert np.all(np.diff(rnn) > 0)  # shrinks at every step back
+
+
+def test_source000_rnn_example_recomputed():
+    from tutorial_lib.book import errata
+
+    example = errata.source000_rnn_example()
+    # By hand: h_1 = relu(W (1, 0) + W (0, 1) + 0.5) = relu((0.3, 0.7) + 0.5).
+    np.testing.assert_allclose(example.relu_states[0], [0.8, 1.2], rtol=1e-12)
+    np.testing.assert_allclose(example.first_product, [0.1, 0.3], rtol=1e-12)
+    np.testing.assert_allclose(example.relu_of_claimed_sum, [0.9, 1.1], rtol=1e-12)
+    assert example.relu_states[2] != example.claimed_states[2]
+    # The NumPy steps equal the by-hand torch cell with the same weights (b in bias_ih).
+    cell = recurrent.RNNCell(2, 2).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.tensor(example.weight))
+        cell.weight_hh.copy_(torch.tensor(example.weight))
+        cell.bias_ih.fill_(example.bias)
+        cell.bias_hh.zero_()
+    h = torch.tensor([example.initial_state], dtype=torch.float64)
+    for x_t, expected in zip(example.inputs, example.tanh_states):
+        h = cell(torch.tensor([x_t], dtype=torch.float64), h)
+        np.testing.assert_allclose(h[0].detach().numpy(), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="activation"):
+        errata.rnn_steps(example.weight, example.weight, 0.5, (1.0, 0.0), example.inputs, "sigmoid")
+    with pytest.raises(ValueError, match="weight_ih"):
+        errata.rnn_steps(example.weight, [[1.0, 2.0, 3.0]], 0.5, (1.0, 0.0), example.inputs)

@@ -156,8 +156,9 @@ class RecurrentLayer(nn.Module):
         Layer ``k > 0`` reads the outputs of layer ``k - 1`` (as ``nn.RNN(num_layers=...)``).
 
     The forward pass takes ``inputs`` of shape ``(batch, seq_len, input_size)``, sequences
-    right-padded, and ``lengths`` of shape ``(batch,)`` (each between 1 and ``seq_len``;
-    ``None`` means every sequence is full), and an optional initial state (zeros by
+    right-padded, and ``lengths`` of shape ``(batch,)`` (each between 0 and ``seq_len``;
+    ``None`` means every sequence is full; a sequence of length 0 keeps its initial state,
+    which ``pack_padded_sequence`` cannot express), and an optional initial state (zeros by
     default) of shape ``(num_layers, batch, hidden_size)`` (for the LSTM a pair ``(h, c)``).
     It returns ``(outputs, final_state)``:
 
@@ -191,8 +192,8 @@ class RecurrentLayer(nn.Module):
         lengths = torch.as_tensor(lengths).to("cpu")
         if lengths.dim() != 1 or len(lengths) != batch or lengths.is_floating_point():
             raise ValueError(f"lengths must be {batch} integers (one per sequence), got shape {tuple(lengths.shape)}.")
-        if len(lengths) and (lengths.min() < 1 or lengths.max() > seq_len):
-            raise ValueError(f"lengths must lie between 1 and seq_len={seq_len}, got {lengths.tolist()}.")
+        if len(lengths) and (lengths.min() < 0 or lengths.max() > seq_len):
+            raise ValueError(f"lengths must lie between 0 and seq_len={seq_len}, got {lengths.tolist()}.")
         return lengths.long()
 
     def _initial_state(self, initial_state, batch: int, like: torch.Tensor):
