@@ -234,8 +234,8 @@ def test_source000_rnn_example_recomputed():
     # The NumPy steps equal the by-hand torch cell with the same weights (b in bias_ih).
     cell = recurrent.RNNCell(2, 2).double()
     with torch.no_grad():
-        cell.weight_ih.copy_(torch.tensor(example.weight))
-        cell.weight_hh.copy_(torch.tensor(example.weight))
+        cell.weight_ih.copy_(torch.tensor(example.weight, dtype=torch.float64))
+        cell.weight_hh.copy_(torch.tensor(example.weight, dtype=torch.float64))
         cell.bias_ih.fill_(example.bias)
         cell.bias_hh.zero_()
     h = torch.tensor([example.initial_state], dtype=torch.float64)
