@@ -72,9 +72,9 @@ _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 class _Cell(nn.Module):
     """Parameters shared by the three cells, initialised as PyTorch does.
 
-    ``weight_ih`` has shape ``(n_gates * hidden_size, input_size)``, ``weight_hh``
-    ``(n_gates * hidden_size, hidden_size)``, both biases ``(n_gates * hidden_size,)``; every
-    entry starts uniform on :math:`[-1/\\sqrt{H}, 1/\\sqrt{H}]` with :math:`H` = ``hidden_size``.
+    With ``G`` gates and ``H = hidden_size``: ``weight_ih`` has shape
+    ``(G * H, input_size)``, ``weight_hh`` ``(G * H, H)``, both biases
+    ``(G * H,)``; every entry starts uniform on [-1/sqrt(H), 1/sqrt(H)].
     """
 
     n_gates = 1
@@ -93,51 +93,63 @@ class _Cell(nn.Module):
             nn.init.uniform_(parameter, -bound, bound)
 
     def _input_part(self, x: torch.Tensor) -> torch.Tensor:
-        """``W_ih x + b_ih``, shape ``(batch, n_gates * hidden_size)``."""
+        """``W_ih x + b_ih``, shape ``(batch, G * H)``."""
         return x @ self.weight_ih.T + self.bias_ih
 
     def _hidden_part(self, h: torch.Tensor) -> torch.Tensor:
-        """``W_hh h + b_hh``, shape ``(batch, n_gates * hidden_size)``."""
+        """``W_hh h + b_hh``, shape ``(batch, G * H)``."""
         return h @ self.weight_hh.T + self.bias_hh
 
 
 class RNNCell(_Cell):
-    """One step of a vanilla RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``."""
+    """One RNN step: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).
+
+    ``x`` (batch, input_size) and ``h`` (batch, hidden_size) give the new
+    ``h`` (batch, hidden_size).
+    """
 
     n_gates = 1
 
     def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """``x`` (batch, input_size), ``h`` (batch, hidden_size) -> new h (batch, hidden_size)."""
         return torch.tanh(self._input_part(x) + self._hidden_part(h))
 
 
 class LSTMCell(_Cell):
-    """One LSTM step (gates i, f, g, o in PyTorch's order; see the module docstring)."""
+    """An LSTM step; the gate blocks in PyTorch's order i, f, g, o.
+
+    ``x`` (batch, input_size) and ``state = (h, c)``, each
+    (batch, hidden_size), give the new ``(h, c)``.
+    """
 
     n_gates = 4
 
-    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
-        """``x`` (batch, input_size), ``state = (h, c)`` each (batch, hidden_size) -> new (h, c)."""
+    def forward(self, x: torch.Tensor, state: tuple) -> tuple:
         h, c = state
-        i, f, g, o = (self._input_part(x) + self._hidden_part(h)).chunk(4, dim=1)
-        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-        c_new = f * c + i * g
+        gates = self._input_part(x) + self._hidden_part(h)  # (batch, 4H)
+        i, f, g, o = gates.chunk(4, dim=1)  # each (batch, H)
+        i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)
+        g = torch.tanh(g)
+        c_new = f * c + i * g  # keep part of the old memory, add new
         h_new = o * torch.tanh(c_new)
         return h_new, c_new
 
 
 class GRUCell(_Cell):
-    """One GRU step (gates r, z, n; the reset gate scales ``W_hn h + b_hn``, as PyTorch)."""
+    """A GRU step; the gate blocks in PyTorch's order r, z, n.
+
+    As in PyTorch, the reset gate scales ``W_hn h + b_hn``, bias included.
+    ``x`` (batch, input_size) and ``h`` (batch, hidden_size) give the new
+    ``h`` (batch, hidden_size).
+    """
 
     n_gates = 3
 
     def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """``x`` (batch, input_size), ``h`` (batch, hidden_size) -> new h (batch, hidden_size)."""
-        x_r, x_z, x_n = self._input_part(x).chunk(3, dim=1)
+        x_r, x_z, x_n = self._input_part(x).chunk(3, dim=1)  # (batch, H)
         h_r, h_z, h_n = self._hidden_part(h).chunk(3, dim=1)
-        r = torch.sigmoid(x_r + h_r)
-        z = torch.sigmoid(x_z + h_z)
-        n = torch.tanh(x_n + r * h_n)
+        r = torch.sigmoid(x_r + h_r)  # reset: how much past enters n
+        z = torch.sigmoid(x_z + h_z)  # update: how much of h is kept
+        n = torch.tanh(x_n + r * h_n)  # the candidate state
         return (1 - z) * n + z * h
 
 
@@ -210,33 +222,36 @@ class RecurrentLayer(nn.Module):
         return initial_state
 
     def forward(self, inputs: torch.Tensor, lengths=None, initial_state=None):
-        """Run every layer over the batch; see the class docstring for shapes."""
+        """Run every layer over the batch; see the class docstring."""
         lengths = self._check_inputs(inputs, lengths)
         batch, seq_len, _ = inputs.shape
         state = self._initial_state(initial_state, batch, inputs)
-        # (batch, seq_len, 1): True where step t is inside the sequence.
-        inside = (torch.arange(seq_len)[None, :] < lengths[:, None]).to(inputs.device)[:, :, None]
-        layer_inputs = inputs
+        lstm = self.cell_type == "lstm"
+        # inside[:, t] is True where step t is part of the sequence.
+        steps = torch.arange(seq_len)[None, :]
+        inside = (steps < lengths[:, None]).to(inputs.device)  # (batch, T)
+        layer_inputs = inputs  # (batch, T, input_size) for layer 0
         final_h, final_c = [], []
         for layer, cell in enumerate(self.cells):
-            h = state[0][layer] if self.cell_type == "lstm" else state[layer]
-            c = state[1][layer] if self.cell_type == "lstm" else None
+            h = state[0][layer] if lstm else state[layer]  # (batch, H)
+            c = state[1][layer] if lstm else None
             outputs = []
             for t in range(seq_len):
-                x_t = layer_inputs[:, t]  # (batch, input)
-                if self.cell_type == "lstm":
+                x_t = layer_inputs[:, t]
+                keep = inside[:, t, None]  # (batch, 1)
+                if lstm:
                     h_new, c_new = cell(x_t, (h, c))
-                    c = torch.where(inside[:, t], c_new, c)
+                    c = torch.where(keep, c_new, c)
                 else:
                     h_new = cell(x_t, h)
-                # Past its length a sequence keeps its state: the final state is its own.
-                h = torch.where(inside[:, t], h_new, h)
-                outputs.append(torch.where(inside[:, t], h_new, torch.zeros_like(h_new)))
-            layer_inputs = torch.stack(outputs, dim=1)  # (batch, seq_len, hidden)
+                # Past its length a sequence keeps its state.
+                h = torch.where(keep, h_new, h)
+                outputs.append(torch.where(keep, h_new, 0.0))
+            layer_inputs = torch.stack(outputs, dim=1)  # (batch, T, H)
             final_h.append(h)
             final_c.append(c)
-        h_n = torch.stack(final_h)  # (num_layers, batch, hidden)
-        if self.cell_type == "lstm":
+        h_n = torch.stack(final_h)  # (num_layers, batch, H)
+        if lstm:
             return layer_inputs, (h_n, torch.stack(final_c))
         return layer_inputs, h_n
 
