@@ -64,8 +64,13 @@ AVAILABLE: list[str] = [
     "baseline_als_round",
     # chapter 7
     "sgns_loss_by_hand",
+<<<<<<< HEAD
     # Chapter 8: convolution
     "conv1d_single_channel",
+=======
+    # Chapter 9: recurrence
+    "gru_step_by_hand",
+>>>>>>> b276161
 ]
 
 __all__ = [
@@ -848,6 +853,7 @@ def sgns_loss_by_hand(student_loss: Callable) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------
+<<<<<<< HEAD
 # Chapter 8: convolution
 # --------------------------------------------------------------------------------------
 def _conv1d_single_channel_reference(x, w, b, stride, padding):
@@ -889,3 +895,58 @@ def conv1d_single_channel(student_conv: Callable) -> CheckResult:
              padding=2),
     ]
     return run_check("conv1d_single_channel", student_conv, _conv1d_single_channel_reference, cases)
+=======
+# Chapter 9: recurrence
+# --------------------------------------------------------------------------------------
+def _gru_step_reference(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    import torch
+
+    from tutorial_lib.models.recurrent import GRUCell
+
+    weight_ih = np.asarray(weight_ih, dtype=np.float64)
+    cell = GRUCell(weight_ih.shape[1], weight_ih.shape[0] // 3).double()
+    with torch.no_grad():
+        for name, value in [("weight_ih", weight_ih), ("weight_hh", weight_hh),
+                            ("bias_ih", bias_ih), ("bias_hh", bias_hh)]:
+            getattr(cell, name).copy_(torch.as_tensor(np.asarray(value, dtype=np.float64)))
+        as_tensor = lambda values: torch.as_tensor(np.asarray(values, dtype=np.float64))  # noqa: E731
+        return cell(as_tensor(x), as_tensor(h)).numpy()
+
+
+def gru_step_by_hand(student_step: Callable) -> CheckResult:
+    """Check ``student_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)``: one GRU step.
+
+    ``x`` has shape ``(batch, input_size)`` and ``h`` ``(batch, hidden_size)``; the weights
+    are laid out as PyTorch's ``nn.GRU``: ``weight_ih`` ``(3 * hidden_size, input_size)``
+    and ``weight_hh`` ``(3 * hidden_size, hidden_size)``, their row blocks the gates r, z,
+    n in that order, with biases ``(3 * hidden_size,)`` in the same order. Return the new
+    hidden state, shape ``(batch, hidden_size)``, with PyTorch's equations (the reset gate
+    multiplies ``W_hn h + b_hn``).
+    """
+    __tracebackhide__ = True
+    rng = case_generator("gru_step_by_hand")
+
+    def case(description, batch, input_size, hidden_size, scale=1.0, zero_state=False):
+        rows = 3 * hidden_size
+        return Case(
+            description,
+            x=rng.normal(size=(batch, input_size)),
+            h=np.zeros((batch, hidden_size)) if zero_state else rng.uniform(-1, 1, size=(batch, hidden_size)),
+            weight_ih=scale * rng.normal(size=(rows, input_size)),
+            weight_hh=scale * rng.normal(size=(rows, hidden_size)),
+            bias_ih=scale * rng.normal(size=rows),
+            bias_hh=scale * rng.normal(size=rows),
+        )
+
+    cases = [
+        case("one sequence, one input, one hidden unit", 1, 1, 1),
+        case("one sequence, two inputs, three hidden units", 1, 2, 3),
+        case("four sequences, three inputs, two hidden units", 4, 3, 2),
+        case("a zero previous state", 3, 2, 4, zero_state=True),
+        case("more hidden units than inputs", 2, 1, 5),
+        case("large weights (saturated gates)", 3, 2, 3, scale=20.0),
+        case("small weights", 5, 4, 3, scale=0.01),
+        case("a batch of eight", 8, 3, 6),
+    ]
+    return run_check("gru_step_by_hand", student_step, _gru_step_reference, cases)
+>>>>>>> b276161
