@@ -44,6 +44,8 @@ REFERENCES = {
     "conv1d_single_channel": lambda x, w, b, stride, padding: (
         np.convolve(np.pad(x, padding), w[::-1], mode="valid")[::stride] + b
     ),
+    # Chapter 9: torch's own GRU cell
+    "gru_step_by_hand": lambda x, h, w_ih, w_hh, b_ih, b_hh: torch_gru_step(x, h, w_ih, w_hh, b_ih, b_hh),
 }
 
 
@@ -57,9 +59,6 @@ def conv1d_ignores_the_stride(x, w, b, stride, padding):
 
 def conv1d_pads_one_side(x, w, b, stride, padding):
     return np.convolve(np.pad(x, (padding, 0)), w[::-1], mode="valid")[::stride] + b
-    # Chapter 9: torch's own GRU cell
-    "gru_step_by_hand": lambda x, h, w_ih, w_hh, b_ih, b_hh: torch_gru_step(x, h, w_ih, w_hh, b_ih, b_hh),
-}
 
 
 def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):

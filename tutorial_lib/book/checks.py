@@ -64,13 +64,10 @@ AVAILABLE: list[str] = [
     "baseline_als_round",
     # chapter 7
     "sgns_loss_by_hand",
-<<<<<<< HEAD
     # Chapter 8: convolution
     "conv1d_single_channel",
-=======
     # Chapter 9: recurrence
     "gru_step_by_hand",
->>>>>>> b276161
 ]
 
 __all__ = [
@@ -853,7 +850,6 @@ def sgns_loss_by_hand(student_loss: Callable) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------
-<<<<<<< HEAD
 # Chapter 8: convolution
 # --------------------------------------------------------------------------------------
 def _conv1d_single_channel_reference(x, w, b, stride, padding):
@@ -895,7 +891,6 @@ def conv1d_single_channel(student_conv: Callable) -> CheckResult:
              padding=2),
     ]
     return run_check("conv1d_single_channel", student_conv, _conv1d_single_channel_reference, cases)
-=======
 # Chapter 9: recurrence
 # --------------------------------------------------------------------------------------
 def _gru_step_reference(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -949,4 +944,3 @@ def gru_step_by_hand(student_step: Callable) -> CheckResult:
         case("a batch of eight", 8, 3, 6),
     ]
     return run_check("gru_step_by_hand", student_step, _gru_step_reference, cases)
->>>>>>> b276161

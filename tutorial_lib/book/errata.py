@@ -25,15 +25,12 @@ __all__ = [
     "implied_precision",
     "labels_from_confusion_matrix",
     "source004_metrics",
-<<<<<<< HEAD
     # Chapter 8: convolution
     "SOURCE000_CONV_EXAMPLE",
-=======
     # Chapter 9: recurrence
     "RNNWorkedExample",
     "rnn_steps",
     "source000_rnn_example",
->>>>>>> b276161
 ]
 
 
@@ -244,7 +241,6 @@ def source004_metrics(positive: int = 0) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------------------
-<<<<<<< HEAD
 # Chapter 8: convolution
 # --------------------------------------------------------------------------------------
 #: Source 000 §4.2's example as printed: a 32 x 32 image, "a 3 x 3 kernel" with stride 2,
@@ -258,7 +254,6 @@ SOURCE000_CONV_EXAMPLE = {
     "bias": 0.5,
     "feature_map_size": 8,
 }
-=======
 # Chapter 9: source 000 §4.3's RNN example, recomputed
 # --------------------------------------------------------------------------------------
 def rnn_steps(weight_hh, weight_ih, bias, initial_state, inputs, activation: str = "tanh"):
@@ -383,4 +378,3 @@ def source000_rnn_example() -> RNNWorkedExample:
         relu_states=as_tuples(rnn_steps(w, w, bias, initial_state, inputs, "relu")),
         tanh_states=as_tuples(rnn_steps(w, w, bias, initial_state, inputs, "tanh")),
     )
->>>>>>> b276161
