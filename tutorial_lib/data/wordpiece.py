@@ -147,7 +147,7 @@ def strip_accents(word: str) -> str:
 
 
 def split_punctuation(word: str) -> list[str]:
-    """Split a word before and after each punctuation character: ``"a,b!"`` → ``a , b !``."""
+    """Split before and after each punctuation mark: ``"a,b!"`` → a , b !."""
     pieces: list[str] = []
     current = ""
     for char in word:
@@ -202,24 +202,29 @@ def basic_tokenize(text: str, *, lower_case: bool = True) -> list[str]:
 # Step 2: WordPiece, greedy longest match first
 # ---------------------------------------------------------------------------------------------
 def wordpiece(
-    word: str, vocab: dict[str, int], *, unk_token: str = UNK_TOKEN, max_chars_per_word: int = MAX_CHARS_PER_WORD
+    word: str,
+    vocab: dict[str, int],
+    *,
+    unk_token: str = UNK_TOKEN,
+    max_chars_per_word: int = MAX_CHARS_PER_WORD,
 ) -> list[str]:
-    """Cut one word into the longest vocabulary pieces, left to right (``##`` marks a suffix).
+    """Cut one word into the longest vocabulary pieces, left to right.
 
     Parameters
     ----------
     word:
         One word from :func:`basic_tokenize` (no spaces).
     vocab:
-        ``{token: id}`` from :func:`load_vocab`.
+        ``{token: id}`` from :func:`load_vocab`; a piece that continues a
+        word is stored with the prefix ``##``.
     unk_token:
-        Returned alone when some part of ``word`` matches no piece, or when ``word`` is longer
-        than ``max_chars_per_word`` characters.
+        Returned alone when some part of ``word`` matches no piece, or
+        when ``word`` has more than ``max_chars_per_word`` characters.
 
     Returns
     -------
     list of str
-        e.g. ``["iphone"]``, ``["2019"]``, ``["hu", "##awei"]`` or ``["[UNK]"]``.
+        e.g. ``["iphone"]``, ``["hu", "##awei"]`` or ``["[UNK]"]``.
     """
     if len(word) > max_chars_per_word:
         return [unk_token]
@@ -228,14 +233,16 @@ def wordpiece(
     while start < len(word):
         end = len(word)
         piece = None
-        while end > start:  # try the longest remaining substring first
-            candidate = word[start:end] if start == 0 else "##" + word[start:end]
+        while end > start:  # the longest remaining substring first
+            candidate = word[start:end]
+            if start > 0:
+                candidate = "##" + candidate
             if candidate in vocab:
                 piece = candidate
                 break
             end -= 1
-        if piece is None:
-            return [unk_token]  # one unmatched part makes the whole word unknown
+        if piece is None:  # one unmatched part: the whole word is unknown
+            return [unk_token]
         pieces.append(piece)
         start = end
     return pieces
@@ -432,6 +439,19 @@ class WordPieceTokenizer:
 # ---------------------------------------------------------------------------------------------
 # Masked language modelling: BERT's 80/10/10 rule
 # ---------------------------------------------------------------------------------------------
+def _check_mlm_arguments(input_ids, special_tokens_mask) -> None:
+    if not np.issubdtype(input_ids.dtype, np.integer) or input_ids.ndim not in (1, 2):
+        raise ValueError(
+            "input_ids: expected an integer array (batch, seq_len), got dtype "
+            f"{input_ids.dtype} with shape {input_ids.shape}."
+        )
+    if special_tokens_mask.shape != input_ids.shape or special_tokens_mask.dtype != bool:
+        raise ValueError(
+            f"special_tokens_mask: expected a boolean array of shape {input_ids.shape}, "
+            f"got {special_tokens_mask.dtype} {special_tokens_mask.shape}."
+        )
+
+
 def mask_tokens(
     input_ids: np.ndarray,
     *,
@@ -441,52 +461,57 @@ def mask_tokens(
     mask_probability: float = 0.15,
     seed: int | np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Choose the tokens a masked language model (掩码语言模型) must predict, and hide them.
+    """Choose the tokens a masked language model must predict; hide them.
 
-    Each non-special token is chosen independently with probability ``mask_probability``. A
-    chosen token is replaced by ``[MASK]`` with probability 0.8, by a token drawn uniformly from
-    the whole vocabulary with probability 0.1 (which may, rarely, be the same token), and left
-    unchanged with probability 0.1. The model is scored only on the chosen positions. This is
-    the rule of Devlin et al. (2019) as transformers' ``DataCollatorForLanguageModeling``
-    applies it (a Bernoulli draw per token; Google's original script instead chose exactly
-    ``round(0.15 * length)`` positions per sequence).
+    Each non-special token is chosen with probability ``mask_probability``,
+    independently. A chosen token becomes ``[MASK]`` with probability 0.8,
+    a token drawn uniformly from the whole vocabulary with probability 0.1
+    (rarely the same token) and stays as it is with probability 0.1. The
+    loss is computed at the chosen positions only. This is the rule of
+    Devlin et al. (2019) as ``DataCollatorForLanguageModeling`` of
+    transformers applies it; Google's original script instead chose exactly
+    ``round(0.15 * length)`` positions per sequence.
 
     Parameters
     ----------
     input_ids:
         Integer array ``(batch, seq_len)`` (or ``(seq_len,)``).
     special_tokens_mask:
-        Boolean array of the same shape, True where a token must never be chosen
-        (``[CLS]``, ``[SEP]``, ``[PAD]``): e.g. :meth:`WordPieceTokenizer.special_tokens_mask`.
+        Boolean array like ``input_ids``, True where a token is never
+        chosen (``[CLS]``, ``[SEP]``, ``[PAD]``), e.g. from
+        :meth:`WordPieceTokenizer.special_tokens_mask`.
     mask_token_id, vocab_size:
-        The id of ``[MASK]`` and the number of ids random replacements are drawn from.
+        The id of ``[MASK]``; random replacements are drawn from
+        ``0 .. vocab_size - 1``.
     seed:
-        Seed or generator for the draws.
+        Seed or generator of the draws.
 
     Returns
     -------
     masked_ids, labels:
-        Two int64 arrays shaped like ``input_ids``: the model's input, and the original id at
-        every chosen position with ``-100`` (:data:`IGNORE_INDEX`) everywhere else.
+        int64 arrays like ``input_ids``: the model's input, and the
+        original id at each chosen position, ``-100`` elsewhere.
     """
     input_ids = np.asarray(input_ids)
     special_tokens_mask = np.asarray(special_tokens_mask)
-    if not np.issubdtype(input_ids.dtype, np.integer) or input_ids.ndim not in (1, 2):
-        raise ValueError(f"input_ids: expected an integer array (batch, seq_len), got dtype {input_ids.dtype} with shape {input_ids.shape}.")
-    if special_tokens_mask.shape != input_ids.shape or special_tokens_mask.dtype != bool:
-        raise ValueError(f"special_tokens_mask: expected a boolean array of shape {input_ids.shape}, got {special_tokens_mask.dtype} {special_tokens_mask.shape}.")
+    _check_mlm_arguments(input_ids, special_tokens_mask)
     vocab_size = check_int(vocab_size, "vocab_size", min_val=1)
-    mask_token_id = check_int(mask_token_id, "mask_token_id", min_val=0, max_val=vocab_size - 1)
-    mask_probability = check_probability(mask_probability, "mask_probability")
+    mask_token_id = check_int(
+        mask_token_id, "mask_token_id", min_val=0, max_val=vocab_size - 1)
+    mask_probability = check_probability(
+        mask_probability, "mask_probability")
     rng = np.random.default_rng(seed)
 
-    chosen = (rng.random(input_ids.shape) < mask_probability) & ~special_tokens_mask
+    draw = rng.random(input_ids.shape)
+    chosen = (draw < mask_probability) & ~special_tokens_mask
     labels = np.where(chosen, input_ids, IGNORE_INDEX).astype(np.int64)
-    # One draw decides each chosen token's fate: [0, 0.8) mask, [0.8, 0.9) random, else keep.
+    # A second draw decides each chosen token's fate:
+    # [0, 0.8) -> [MASK], [0.8, 0.9) -> a random token, [0.9, 1) -> kept.
     fate = rng.random(input_ids.shape)
-    replace_with_mask = chosen & (fate < 0.8)
-    replace_with_random = chosen & (fate >= 0.8) & (fate < 0.9)
+    to_mask = chosen & (fate < 0.8)
+    to_random = chosen & (fate >= 0.8) & (fate < 0.9)
     masked_ids = input_ids.astype(np.int64)
-    masked_ids[replace_with_mask] = mask_token_id
-    masked_ids[replace_with_random] = rng.integers(0, vocab_size, size=int(replace_with_random.sum()))
+    masked_ids[to_mask] = mask_token_id
+    random_ids = rng.integers(0, vocab_size, size=to_random.sum())
+    masked_ids[to_random] = random_ids
     return masked_ids, labels

@@ -86,22 +86,27 @@ def _check_hidden_and_mask(hidden_states: torch.Tensor, attention_mask: torch.Te
         raise ValueError(f"attention_mask: expected a (batch, seq_len) = {tuple(hidden_states.shape[:2])} tensor, got {getattr(attention_mask, 'shape', type(attention_mask).__name__)}.")
 
 
-def cls_pooling(hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """The vector of the first token, ``[CLS]``: ``(batch, seq_len, hidden)`` -> ``(batch, hidden)``."""
+def cls_pooling(hidden_states, attention_mask):
+    """The first token's vector, ``[CLS]``'s.
+
+    ``(batch, seq_len, hidden)`` -> ``(batch, hidden)``.
+    """
     _check_hidden_and_mask(hidden_states, attention_mask)
     return hidden_states[:, 0]
 
 
-def mean_pooling(hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Mean of the real tokens' vectors: ``(batch, seq_len, hidden)`` -> ``(batch, hidden)``.
+def mean_pooling(hidden_states, attention_mask):
+    """The mean of the real tokens' vectors.
 
-    ``attention_mask`` ``(batch, seq_len)`` is 1 at real tokens (``[CLS]`` and ``[SEP]``
-    included, as sentence-transformers does) and 0 at padding, which is left out.
+    ``(batch, seq_len, hidden)`` -> ``(batch, hidden)``. ``attention_mask``
+    ``(batch, seq_len)`` is 1 at real tokens (``[CLS]`` and ``[SEP]``
+    included, as in sentence-transformers) and 0 at padding, left out.
     """
     _check_hidden_and_mask(hidden_states, attention_mask)
-    weights = attention_mask.to(hidden_states.dtype).unsqueeze(-1)  # (batch, seq_len, 1)
+    mask = attention_mask.to(hidden_states.dtype)
+    weights = mask.unsqueeze(-1)  # (batch, seq_len, 1)
     totals = (hidden_states * weights).sum(dim=1)  # (batch, hidden)
-    counts = weights.sum(dim=1).clamp(min=1)  # (batch, 1): a row of padding only gives zeros
+    counts = weights.sum(dim=1).clamp(min=1)  # (batch, 1); no 0/0
     return totals / counts
 
 
