@@ -8,7 +8,7 @@ import torch
 from sklearn.metrics import f1_score, ndcg_score, roc_auc_score
 
 from tutorial_lib.book import checks
-from tutorial_lib.data import tfidf
+from tutorial_lib.data import tfidf, wordpiece
 from tutorial_lib.models import item2vec, logistic, neighbourhood
 
 # Each check's reference solution: every check must pass on it.
@@ -46,6 +46,8 @@ REFERENCES = {
     ),
     # Chapter 9: torch's own GRU cell
     "gru_step_by_hand": lambda x, h, w_ih, w_hh, b_ih, b_hh: torch_gru_step(x, h, w_ih, w_hh, b_ih, b_hh),
+    # Chapter 11: the tokeniser's own function (itself checked against transformers).
+    "wordpiece_by_hand": wordpiece.wordpiece,
 }
 
 
@@ -125,6 +127,41 @@ def sgns_summed_over_the_batch(centre, context, negatives):
     positive = np.sum(context * centre, axis=1)
     negative = np.einsum("bkd,bd->bk", negatives, centre)
     return float(np.sum(-_log_sigmoid(positive) - _log_sigmoid(-negative).sum(axis=1)))
+
+
+def wordpiece_shortest_first(word, vocab):
+    # Takes the shortest matching piece each time: "u" + ... instead of "un" + ...
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(start + 1, len(word) + 1):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                break
+        else:
+            return ["[UNK]"]
+        pieces.append(piece)
+        start = end
+    return pieces
+
+
+def wordpiece_without_prefix(word, vocab):
+    # Forgets the ## of continuation pieces
+    return [piece.removeprefix("##") for piece in wordpiece.wordpiece(word, vocab)]
+
+
+def wordpiece_unknown_part_only(word, vocab):
+    # Keeps the pieces found and marks only the unmatched rest as [UNK]
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(len(word), start, -1):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                pieces.append(piece)
+                start = end
+                break
+        else:
+            return pieces + ["[UNK]"]
+    return pieces
 
 
 def msd_by_loops(matrix):
@@ -454,6 +491,9 @@ WRONG = [
     ("gru_step_by_hand", gru_reset_before_the_product, "one sequence, one input", "wrong value"),
     ("gru_step_by_hand", gru_update_gate_swapped, "one sequence, one input", "wrong value"),
     ("gru_step_by_hand", gru_gate_order_z_r_n, "one sequence, one input", "wrong value"),
+    ("wordpiece_by_hand", wordpiece_shortest_first, "a word that is one piece", "wrong pieces"),
+    ("wordpiece_by_hand", wordpiece_without_prefix, "the longest first piece wins", "wrong pieces"),
+    ("wordpiece_by_hand", wordpiece_unknown_part_only, "exists only without ##", "wrong pieces"),
 ]
 
 

@@ -68,6 +68,8 @@ AVAILABLE: list[str] = [
     "conv1d_single_channel",
     # Chapter 9: recurrence
     "gru_step_by_hand",
+    # Chapter 11: pretrained encoders
+    "wordpiece_by_hand",
 ]
 
 __all__ = [
@@ -944,3 +946,48 @@ def gru_step_by_hand(student_step: Callable) -> CheckResult:
         case("a batch of eight", 8, 3, 6),
     ]
     return run_check("gru_step_by_hand", student_step, _gru_step_reference, cases)
+# Chapter 11: WordPiece, greedy longest match first
+# --------------------------------------------------------------------------------------
+def _compare_pieces(expected, actual, rtol=None, atol=None) -> str | None:
+    """None when the two lists of word pieces are equal, else what differs."""
+    if actual is None:
+        return "your function returned None (is a `return` missing?)."
+    if not isinstance(actual, (list, tuple)) or not all(isinstance(piece, str) for piece in actual):
+        return f"expected a list of str, got {type(actual).__name__} {actual!r}."
+    if list(actual) == list(expected):
+        return None
+    return f"wrong pieces: expected {list(expected)!r}, got {list(actual)!r}."
+
+
+def _wordpiece_reference(word, vocab):
+    from tutorial_lib.data.wordpiece import wordpiece
+
+    return wordpiece(word, vocab)
+
+
+def wordpiece_by_hand(student_wordpiece: Callable) -> CheckResult:
+    """Check ``student_wordpiece(word, vocab)``: BERT's WordPiece for one word.
+
+    ``vocab`` is a dict ``{piece: id}`` that contains ``"[UNK]"``. Cut ``word`` from the
+    left, each time taking the longest piece in ``vocab``; every piece but the first is
+    looked up with the prefix ``##``. Return the list of pieces, or ``["[UNK]"]`` when some
+    part matches no piece or the word is longer than 100 characters.
+    """
+    __tracebackhide__ = True
+    english = {"[UNK]": 0, "un": 1, "##aff": 2, "##able": 3, "##a": 4, "##ff": 5, "u": 6, "##n": 7}
+    digits = {"[UNK]": 0, "123": 1, "##45": 2, "##4": 3, "##5": 4, "1": 5, "##2": 6, "##3": 7}
+    brand = {"[UNK]": 0, "hu": 1, "##awei": 2, "h": 3, "##u": 4, "##a": 5, "##we": 6, "##i": 7}
+    letters = {"[UNK]": 0, "a": 1, "##a": 2}
+    cases = [
+        Case("a word that is one piece", word="un", vocab=english),
+        Case("the longest first piece wins (un, not u)", word="unaffable", vocab=english),
+        Case("the longest continuation wins (##awei)", word="huawei", vocab=brand),
+        Case("digits: 123 then ##45", word="12345", vocab=digits),
+        Case("a continuation that exists only without ##", word="unun", vocab=english),
+        Case("one unmatched letter makes the whole word [UNK]", word="unaffablex", vocab=english),
+        Case("no first piece at all", word="xyz", vocab=english),
+        Case("a single character", word="h", vocab=brand),
+        Case("100 characters: still cut", word="a" * 100, vocab=letters),
+        Case("101 characters: [UNK]", word="a" * 101, vocab=letters),
+    ]
+    return run_check("wordpiece_by_hand", student_wordpiece, _wordpiece_reference, cases, compare=_compare_pieces)
