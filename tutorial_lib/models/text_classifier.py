@@ -16,17 +16,64 @@ task, ``n_classes`` logits and cross-entropy for a k-way task (see
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.validation import ArgumentTypeError, check_bool, check_int, check_real
 
-__all__ = ["TokenisedTextDataset", "PaddingCollator", "LengthBucketBatchSampler", "SeededBatchSampler",
+__all__ = ["FineTuneConfig", "TINY_MODEL", "TokenisedTextDataset", "PaddingCollator", "LengthBucketBatchSampler", "SeededBatchSampler",
            "make_text_loader", "tokenise", "BertClassifier"]
+
+
+#: ``FineTuneConfig.model_name`` of the quick profile: a small BERT built from random weights.
+TINY_MODEL = "tiny-random-bert"
+
+
+@dataclasses.dataclass(frozen=True)
+class FineTuneConfig(ProfileConfig):
+    """Sizes of chapter 12's fine-tuning runs (full values; ``QUICK`` for the CPU profile).
+
+    The full profile fine-tunes ``bert-base-chinese`` by name (on Colab, with a GPU). The quick
+    profile trains a small BERT of the same family (same vocabulary and layer types) from
+    **random** weights on subsamples: it shows the code runs, not what pretraining gives. A
+    randomly initialised model learns from scratch, so it gets a larger learning rate than a
+    pretrained one, which must only be nudged (see the chapter).
+    """
+
+    model_name: str = "bert-base-chinese"
+    max_length: int = 128            # tokens per review, [CLS] and [SEP] included
+    n_train: int | None = None       # training examples per task (None: all)
+    n_eval: int | None = None        # validation and test examples each (None: all)
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 3e-5
+    warmup_fraction: float = 0.1
+    history_length: int = 10         # films in a MovieLens user's history text
+    tiny_hidden_size: int = 64       # the tiny model (quick profile) only
+    tiny_layers: int = 2
+    tiny_heads: int = 2
+    tiny_intermediate_size: int = 128
+    lora_rank: int = 8
+
+    QUICK: ClassVar[dict] = {"model_name": TINY_MODEL, "max_length": 64, "n_train": 1_200, "n_eval": 400,
+                             "epochs": 2, "batch_size": 32, "learning_rate": 5e-4, "history_length": 6}
+    # examples × epochs × tokens, summed over the chapter's trainings (about a dozen).
+    QUICK_COST_LIMIT: ClassVar[int] = 12 * 1_200 * 2 * 64
+
+    def cost(self) -> int:
+        return 12 * (self.n_train or 50_000) * self.epochs * self.max_length
+
+    @property
+    def is_tiny(self) -> bool:
+        """True when the run uses the small randomly initialised model, not a pretrained one."""
+        return self.model_name == TINY_MODEL
 
 
 # ---------------------------------------------------------------------------------------------
