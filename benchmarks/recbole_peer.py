@@ -43,7 +43,9 @@ What it does:
 Usage (from the repository root, in the book's environment)::
 
     python benchmarks/recbole_peer.py --epochs 1 --no-records      # measure one epoch each
-    python benchmarks/recbole_peer.py --epochs 20 GRU4Rec=4 SASRec=2   # the run of the records
+    python benchmarks/recbole_peer.py --models Caser --epochs 50     # the committed records:
+    python benchmarks/recbole_peer.py --models GRU4Rec --epochs 4    #   caps that fit ~an hour
+    python benchmarks/recbole_peer.py --models SASRec --epochs 2     #   of a busy 2-core CPU
     python benchmarks/recbole_peer.py --models SASRec --epochs 10 --threads 2
 
 The RecBole environment (``--recbole-python``, default ``/work/recbole-venv/bin/python`` or
