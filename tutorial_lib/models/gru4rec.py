@@ -80,12 +80,12 @@ class GRU4RecConfig(NextItemTrainingConfig):
     hidden_size: int = 128
     num_layers: int = 1
     dropout: float = 0.3
-    max_len: int = 200
+    max_len: int = 100
     output: str = "item_embeddings"
-    epochs: int = 60
+    epochs: int = 40
     learning_rate: float = 5e-3
     weight_decay: float = 0.0
-    patience: int = 8
+    patience: int = 6
     batch_size: int = 64
 
     QUICK: ClassVar[dict] = {"hidden_size": 64, "max_len": 50, "epochs": 10, "patience": 3}
