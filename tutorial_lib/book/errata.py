@@ -25,6 +25,8 @@ __all__ = [
     "implied_precision",
     "labels_from_confusion_matrix",
     "source004_metrics",
+    # Chapter 8: convolution
+    "SOURCE000_CONV_EXAMPLE",
     # Chapter 9: recurrence
     "RNNWorkedExample",
     "rnn_steps",
@@ -239,6 +241,19 @@ def source004_metrics(positive: int = 0) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------------------
+# Chapter 8: convolution
+# --------------------------------------------------------------------------------------
+#: Source 000 §4.2's example as printed: a 32 x 32 image, "a 3 x 3 kernel" with stride 2,
+#: ReLU, the kernel's weights (written as a 2 x 2 matrix), the bias, and the 8 x 8 feature
+#: map it says convolution and pooling produce. It names no padding and no pooling size.
+SOURCE000_CONV_EXAMPLE = {
+    "input_size": 32,
+    "kernel_size": 3,
+    "stride": 2,
+    "weights": ((0.1, 0.2), (0.3, 0.4)),
+    "bias": 0.5,
+    "feature_map_size": 8,
+}
 # Chapter 9: source 000 §4.3's RNN example, recomputed
 # --------------------------------------------------------------------------------------
 def rnn_steps(weight_hh, weight_ih, bias, initial_state, inputs, activation: str = "tanh"):
