@@ -6,7 +6,9 @@ equations PyTorch documents for ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU``, with PyT
 parameter layout, so that the weights copy one to one (:func:`copy_from_torch`,
 :func:`copy_to_torch`) and the outputs can be compared number for number. Each cell holds
 ``weight_ih`` (input to hidden), ``weight_hh`` (hidden to hidden), ``bias_ih`` and
-``bias_hh``; PyTorch keeps two biases where one would do, and so do we.
+``bias_hh``, as PyTorch does. In the RNN and the LSTM the two biases only ever appear as
+a sum (one would do); in the GRU, ``b_hn`` sits inside the reset gate's product, so there
+the two are not interchangeable.
 
 Vanilla RNN (``nn.RNN`` with ``nonlinearity="tanh"``)::
 
