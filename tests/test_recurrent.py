@@ -254,3 +254,20 @@ def test_source000_rnn_example_recomputed():
         errata.rnn_steps(example.weight, example.weight, 0.5, (1.0, 0.0), example.inputs, "sigmoid")
     with pytest.raises(ValueError, match="weight_ih"):
         errata.rnn_steps(example.weight, [[1.0, 2.0, 3.0]], 0.5, (1.0, 0.0), example.inputs)
+
+
+def test_chapter_9_solution_code_is_the_code_it_checks():
+    """The hidden cell runs the very gru_step the solution of ex-gru-step shows."""
+    import json
+    import re
+    from pathlib import Path
+
+    notebook = json.loads((Path(__file__).resolve().parents[1] / "notebooks/09_recurrence.ipynb").read_text())
+    sources = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+               for cell in notebook["cells"]]
+    shown = [re.search(r"~~~python\n(def gru_step.*?)\n\n", text, re.S) for text in sources]
+    shown = [match.group(1) for match in shown if match]
+    hidden = [re.search(r"(def gru_step.*?)\n\n", text, re.S) for text in sources if text.startswith("# Not shown")]
+    hidden = [match.group(1) for match in hidden if match]
+    assert len(shown) == 1 and len(hidden) == 1
+    assert shown[0] == hidden[0]
