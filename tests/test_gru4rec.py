@@ -23,10 +23,15 @@ def test_left_to_right_padded_by_hand():
         gru4rec.left_to_right_padded(torch.tensor([1, 2]))
 
 
-def test_next_item_rows_pair_each_item_with_the_next():
+def test_next_item_rows_use_every_transition_once():
     inputs, targets = gru4rec.next_item_rows([np.array([3, 1, 4, 1, 5]), np.array([7]), np.array([2, 6])], 3)
-    assert inputs.tolist() == [[1, 4, 1], [2, 0, 0]]  # the last 3 pairs; the 1-item sequence dropped
-    assert targets.tolist() == [[4, 1, 5], [6, 0, 0]]
+    # 3 1 4 1 5 has 4 transitions: the last 3 in one row, the first in another; 7 has none.
+    assert inputs.tolist() == [[1, 4, 1], [3, 0, 0], [2, 0, 0]]
+    assert targets.tolist() == [[4, 1, 5], [1, 0, 0], [6, 0, 0]]
+    long = np.arange(1, 12)  # 10 transitions
+    inputs, targets = gru4rec.next_item_rows([long], 4)
+    pairs = {(a, b) for row_in, row_out in zip(inputs, targets) for a, b in zip(row_in, row_out) if b}
+    assert pairs == {(t, t + 1) for t in range(1, 11)} and len(inputs) == 3
     with pytest.raises(ValueError, match="sequences"):
         gru4rec.next_item_rows([np.array([1])], 3)
 
@@ -128,3 +133,18 @@ def test_bad_arguments_name_themselves():
         GRU4RecNetwork(5, 2, 3, dropout=1.0)
     with pytest.raises(ValueError, match="n_items"):
         GRU4RecNetwork(0, 2, 3)
+
+
+def test_dropout_acts_in_training_only_and_the_projection_has_a_bias():
+    torch.manual_seed(4)
+    network = GRU4RecNetwork(9, 4, 5, dropout=0.5).double()
+    codes, lengths = _padded_batch()
+    network.train()
+    assert not torch.allclose(network(codes), network(codes))  # a fresh mask each call
+    network.eval()
+    torch.testing.assert_close(network(codes), network(codes), rtol=0, atol=0)
+    # scores = (W_o h + b_o) . e_j: zero hidden states give b_o . e_j, not 0.
+    hidden = torch.zeros(2, 5, dtype=torch.float64)
+    expected = network.to_embedding.bias @ network.item_embeddings.weight.T
+    torch.testing.assert_close(network.scores(hidden)[0], expected, rtol=1e-12, atol=1e-12)
+    assert torch.any(expected != 0)

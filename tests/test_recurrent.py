@@ -226,8 +226,16 @@ def test_source000_rnn_example_recomputed():
     from tutorial_lib.book import errata
 
     example = errata.source000_rnn_example()
-    # By hand: h_1 = relu(W (1, 0) + W (0, 1) + 0.5) = relu((0.3, 0.7) + 0.5).
-    np.testing.assert_allclose(example.relu_states[0], [0.8, 1.2], rtol=1e-12)
+    assert example.inputs == ((0.0, 1.0), (0.0, 1.0), (1.0, 0.0))
+    assert example.initial_state == (1.0, 0.0) and example.bias == 0.5
+    # By hand: h_1 = relu(W (1, 0) + W (0, 1) + 0.5) = relu((0.3, 0.7) + 0.5);
+    # h_2 = W (h_1 + x_2) + 0.5 = W (0.8, 2.2) + 0.5; h_3 = W (2.02, 1.62) + 0.5.
+    np.testing.assert_allclose(example.relu_states, [[0.8, 1.2], [1.02, 1.62], [1.026, 1.754]], rtol=1e-12)
+    h_1 = np.tanh(np.array([0.3, 0.7]) + 0.5)
+    h_2 = np.tanh(np.array([[0.1, 0.2], [0.3, 0.4]]) @ (h_1 + [0.0, 1.0]) + 0.5)
+    h_3 = np.tanh(np.array([[0.1, 0.2], [0.3, 0.4]]) @ (h_2 + [1.0, 0.0]) + 0.5)
+    np.testing.assert_allclose(example.tanh_states, [h_1, h_2, h_3], rtol=1e-12)
+    np.testing.assert_allclose(example.tanh_states[0], [0.664037, 0.833655], atol=1e-6)
     np.testing.assert_allclose(example.first_product, [0.1, 0.3], rtol=1e-12)
     np.testing.assert_allclose(example.relu_of_claimed_sum, [0.9, 1.1], rtol=1e-12)
     assert example.relu_states[2] != example.claimed_states[2]
@@ -246,3 +254,20 @@ def test_source000_rnn_example_recomputed():
         errata.rnn_steps(example.weight, example.weight, 0.5, (1.0, 0.0), example.inputs, "sigmoid")
     with pytest.raises(ValueError, match="weight_ih"):
         errata.rnn_steps(example.weight, [[1.0, 2.0, 3.0]], 0.5, (1.0, 0.0), example.inputs)
+
+
+def test_chapter_9_solution_code_is_the_code_it_checks():
+    """The hidden cell runs the very gru_step the solution of ex-gru-step shows."""
+    import json
+    import re
+    from pathlib import Path
+
+    notebook = json.loads((Path(__file__).resolve().parents[1] / "notebooks/09_recurrence.ipynb").read_text())
+    sources = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+               for cell in notebook["cells"]]
+    shown = [re.search(r"~~~python\n(def gru_step.*?)\n\n", text, re.S) for text in sources]
+    shown = [match.group(1) for match in shown if match]
+    hidden = [re.search(r"(def gru_step.*?)\n\n", text, re.S) for text in sources if text.startswith("# Not shown")]
+    hidden = [match.group(1) for match in hidden if match]
+    assert len(shown) == 1 and len(hidden) == 1
+    assert shown[0] == hidden[0]

@@ -9,9 +9,10 @@ found strongest (Hidasi and Karatzoglou, CIKM 2018, on the loss; and the book's 
   GRU → hidden state ``h_t`` (dropout) → a score for every item: either the dot product of
   ``W_o h_t`` with each item's embedding (``output="item_embeddings"``, the input embeddings
   reused, RecBole's choice) or a separate linear layer (``output="linear"``).
-- **Training.** Each user's whole train sequence is one row: inputs ``s[:-1]``, targets
-  ``s[1:]`` (the last ``max_len`` of each, right-padded), so every position of every
-  sequence is a training example in one pass; the loss is the full softmax cross-entropy
+- **Training.** Each user's train sequence gives rows of inputs ``s[t]`` and targets
+  ``s[t+1]``: one row when it has at most ``max_len`` transitions, else consecutive chunks
+  of ``max_len`` (:func:`next_item_rows`), so every transition of every sequence is a
+  training example once per epoch; the loss is the full softmax cross-entropy
   over every item (:func:`tutorial_lib.models.sequential.next_item_loss`), padding ignored.
   The paper's session-parallel mini-batches, sampled negatives and ranking losses (BPR,
   TOP1) are not used: with 1,682 items the full softmax is cheap and needs no sampling.
@@ -88,7 +89,7 @@ class GRU4RecConfig(NextItemTrainingConfig):
     patience: int = 6
     batch_size: int = 64
 
-    QUICK: ClassVar[dict] = {"hidden_size": 64, "max_len": 50, "epochs": 10, "patience": 3}
+    QUICK: ClassVar[dict] = {"hidden_size": 64, "max_len": 50, "epochs": 4, "patience": 2}
     N_SEQUENCES: ClassVar[int] = 943  # one per user of MovieLens 100K
     QUICK_COST_LIMIT: ClassVar[int] = 943 * 50 * 64 * 10
 
@@ -210,14 +211,19 @@ def left_to_right_padded(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 
 
 def next_item_rows(sequences, max_len: int) -> tuple:
-    """One training row per sequence of 2 or more items: s[:-1] -> s[1:].
+    """Training rows that use every transition of every sequence once.
+
+    A sequence of ``n`` items has ``n - 1`` transitions, s[t] -> s[t+1].
+    They are cut, from the end, into chunks of at most ``max_len``; each
+    chunk is one row (the most recent chunk first). The GRU starts every
+    row from a zero state, so a row does not see the chunks before it.
 
     Parameters
     ----------
     sequences : list of numpy.ndarray of int64
         Item codes in time order.
     max_len : int
-        Each row keeps its last ``max_len`` pairs.
+        The longest row.
 
     Returns
     -------
@@ -226,12 +232,20 @@ def next_item_rows(sequences, max_len: int) -> tuple:
         ``targets[r, t]`` is the item that follows ``inputs[r, t]``.
     """
     max_len = check_positive_int(max_len, "max_len")
-    usable = [np.asarray(s) for s in sequences if len(s) >= 2]
-    if not usable:
+    input_rows, target_rows = [], []
+    for sequence in sequences:
+        sequence = np.asarray(sequence)
+        end = len(sequence) - 1  # transitions are s[t] -> s[t + 1], t < end
+        while end > 0:
+            start = max(end - max_len, 0)
+            input_rows.append(sequence[start:end])
+            target_rows.append(sequence[start + 1:end + 1])
+            end = start
+    if not input_rows:
         raise ValueError(
             "sequences must hold at least one sequence of 2 or more items.")
-    inputs, _ = right_pad([s[:-1] for s in usable], max_len)
-    targets, _ = right_pad([s[1:] for s in usable], max_len)
+    inputs, _ = right_pad(input_rows, max_len)
+    targets, _ = right_pad(target_rows, max_len)
     return inputs, targets
 
 
