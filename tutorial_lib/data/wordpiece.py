@@ -479,8 +479,9 @@ def mask_tokens(
         Integer array ``(batch, seq_len)`` (or ``(seq_len,)``).
     special_tokens_mask:
         Boolean array like ``input_ids``, True where a token is never
-        chosen (``[CLS]``, ``[SEP]``, ``[PAD]``), e.g. from
-        :meth:`WordPieceTokenizer.special_tokens_mask`.
+        chosen: ``[CLS]``, ``[SEP]``, ``[PAD]``, and also ``[UNK]`` and
+        ``[MASK]``, as in transformers' collator
+        (:meth:`WordPieceTokenizer.special_tokens_mask`).
     mask_token_id, vocab_size:
         The id of ``[MASK]``; random replacements are drawn from
         ``0 .. vocab_size - 1``.
