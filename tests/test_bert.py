@@ -16,8 +16,15 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from tutorial_lib.data.wordpiece import WordPieceTokenizer  # noqa: E402
-from tutorial_lib.models.bert import BertEncoder, BertSizes, bert_from_hf, hf_to_our_name, load_bert_weights  # noqa: E402
-from tutorial_lib.models.pretrained import load_encoder_model, save_tiny_bert  # noqa: E402
+from tutorial_lib.models.bert import (  # noqa: E402
+    BertEncoder,
+    BertSizes,
+    bert_from_hf,
+    hf_to_our_name,
+    load_bert_weights,
+    perturb_biases_and_norms,
+)
+from tutorial_lib.models.pretrained import load_encoder_model, tiny_bert  # noqa: E402
 
 REVIEWS = [
     "这个手机很好用，电池也耐用！",
@@ -43,12 +50,25 @@ def _tiny_config(**changes):
 
 @pytest.fixture(scope="module")
 def saved_tiny_bert(tmp_path_factory):
-    """A tiny random BertModel written with save_pretrained (safetensors + config.json)."""
+    """A tiny random BertModel written with save_pretrained (safetensors + config.json).
+
+    Its biases and LayerNorm parameters are shifted away from 0 and 1, so that a dropped
+    bias or two swapped norms change the outputs.
+    """
+    model = tiny_bert("encoder", seed=0, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                      intermediate_size=64, max_position_embeddings=64)
+    perturb_biases_and_norms(model, seed=1)
     folder = tmp_path_factory.mktemp("tiny-bert")
-    save_tiny_bert(folder, task="encoder", seed=0, hidden_size=32, num_hidden_layers=2,
-                   num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
+    model.save_pretrained(folder)
     assert (folder / "model.safetensors").is_file()
     return folder
+
+
+def test_the_reference_has_no_default_biases_or_norms(saved_tiny_bert):
+    theirs = load_encoder_model(saved_tiny_bert, task="encoder")
+    for name, parameter in theirs.named_parameters():
+        if parameter.ndim == 1:  # biases and LayerNorm weights: neither all 0 nor all 1
+            assert not torch.all(parameter == 0) and not torch.all(parameter == 1), name
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +95,18 @@ def test_our_bert_equals_bert_model(saved_tiny_bert, batch, attn_implementation)
     with torch.no_grad():
         unmasked = ours(batch["input_ids"], token_type_ids=batch["token_type_ids"])
     assert not torch.allclose(unmasked.last_hidden_state[real], expected.last_hidden_state[real], atol=1e-3)
+
+
+@pytest.mark.parametrize("attn_implementation", ["eager", "sdpa"])
+def test_our_bert_equals_bert_model_in_float64(saved_tiny_bert, batch, attn_implementation):
+    theirs = load_encoder_model(saved_tiny_bert, task="encoder", attn_implementation=attn_implementation).double()
+    ours = bert_from_hf(theirs)
+    assert next(ours.parameters()).dtype == torch.float64
+    with torch.no_grad():
+        expected, result = theirs(**batch), ours(**batch)
+    real = batch["attention_mask"].bool()
+    torch.testing.assert_close(result.last_hidden_state[real], expected.last_hidden_state[real], atol=1e-6, rtol=0)
+    torch.testing.assert_close(result.pooler_output, expected.pooler_output, atol=1e-6, rtol=0)
 
 
 def test_sentence_pairs_use_the_segment_embeddings(saved_tiny_bert):
@@ -104,7 +136,7 @@ def test_every_parameter_is_mapped_both_ways(saved_tiny_bert):
 
 
 def test_a_classification_model_gives_its_encoder(saved_tiny_bert, batch):
-    classifier = transformers.BertForSequenceClassification.from_pretrained(saved_tiny_bert, num_labels=2).eval()
+    classifier = load_encoder_model(saved_tiny_bert, task="sequence-classification", num_labels=2)
     ours = bert_from_hf(classifier)
     with torch.no_grad():
         expected = classifier.bert(**batch).pooler_output
@@ -134,3 +166,15 @@ def test_mismatches_are_refused(saved_tiny_bert):
         ours(torch.zeros(2, 65, dtype=torch.long))
     with pytest.raises(ValueError, match="attention_mask"):
         ours(torch.zeros(2, 5, dtype=torch.long), attention_mask=torch.ones(2, 4))
+
+
+def test_perturb_biases_and_norms_moves_only_the_vectors():
+    model = tiny_bert("encoder", seed=0, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                      intermediate_size=16, max_position_embeddings=16)
+    before = {name: parameter.clone() for name, parameter in model.named_parameters()}
+    perturb_biases_and_norms(model, scale=0.3, seed=0)
+    for name, parameter in model.named_parameters():
+        changed = not torch.equal(parameter, before[name])
+        assert changed == (parameter.ndim == 1), name
+    with pytest.raises(TypeError, match="model"):
+        perturb_biases_and_norms("not a model")

@@ -51,6 +51,7 @@ MASK_TOKEN = "[MASK]"
 SPECIAL_TOKENS = (PAD_TOKEN, UNK_TOKEN, CLS_TOKEN, SEP_TOKEN, MASK_TOKEN)
 MAX_CHARS_PER_WORD = 100
 IGNORE_INDEX = -100  # the label PyTorch's cross-entropy skips (``ignore_index``)
+MASK_PROBABILITY = 0.15  # the share of tokens BERT's masked language model predicts
 
 # CJK Unified Ideographs and their extensions and compatibility blocks, as BERT defines them.
 # Hiragana, Katakana and Hangul are not in these blocks: they are handled like Latin letters.
@@ -458,7 +459,7 @@ def mask_tokens(
     special_tokens_mask: np.ndarray,
     mask_token_id: int,
     vocab_size: int,
-    mask_probability: float = 0.15,
+    mask_probability: float = MASK_PROBABILITY,
     seed: int | np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Choose the tokens a masked language model must predict; hide them.
@@ -478,8 +479,9 @@ def mask_tokens(
         Integer array ``(batch, seq_len)`` (or ``(seq_len,)``).
     special_tokens_mask:
         Boolean array like ``input_ids``, True where a token is never
-        chosen (``[CLS]``, ``[SEP]``, ``[PAD]``), e.g. from
-        :meth:`WordPieceTokenizer.special_tokens_mask`.
+        chosen: ``[CLS]``, ``[SEP]``, ``[PAD]``, and also ``[UNK]`` and
+        ``[MASK]``, as in transformers' collator
+        (:meth:`WordPieceTokenizer.special_tokens_mask`).
     mask_token_id, vocab_size:
         The id of ``[MASK]``; random replacements are drawn from
         ``0 .. vocab_size - 1``.

@@ -39,6 +39,7 @@ __all__ = [
     "hf_to_our_name",
     "bert_from_hf",
     "load_bert_weights",
+    "perturb_biases_and_norms",
 ]
 
 
@@ -284,6 +285,29 @@ def load_bert_weights(ours: BertEncoder, hf_model) -> BertEncoder:
 
 
 def bert_from_hf(hf_model) -> BertEncoder:
-    """A :class:`BertEncoder` with the sizes of ``hf_model``'s config and its weights, in eval mode."""
-    ours = BertEncoder(BertSizes.from_hf_config(_bare_bert(hf_model).config))
+    """A :class:`BertEncoder` with ``hf_model``'s sizes, weights, dtype and device, in eval mode."""
+    bare = _bare_bert(hf_model)
+    reference = next(bare.parameters())
+    ours = BertEncoder(BertSizes.from_hf_config(bare.config))
+    ours.to(dtype=reference.dtype, device=reference.device)
     return load_bert_weights(ours, hf_model).eval()
+
+
+@torch.no_grad()
+def perturb_biases_and_norms(model: nn.Module, *, scale: float = 0.3, seed: int = 0) -> nn.Module:
+    """Add ``N(0, scale²)`` noise to every 1-D parameter of ``model``; return ``model``.
+
+    A freshly initialised BERT has every bias at 0 and every LayerNorm weight at 1, so a
+    check that copies its weights into another model cannot see a bias that is dropped or
+    two layer norms that are swapped. Shifting all biases and norm parameters (each a 1-D
+    tensor) makes them distinct, so the check covers every parameter.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}.")
+    scale = check_real(scale, "scale", min_val=0)
+    generator = torch.Generator().manual_seed(check_int(seed, "seed", min_val=0))
+    for parameter in model.parameters():
+        if parameter.ndim == 1:
+            noise = torch.randn(parameter.shape, generator=generator, dtype=parameter.dtype)
+            parameter.add_(scale * noise.to(parameter.device))
+    return model
