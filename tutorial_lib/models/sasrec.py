@@ -131,20 +131,29 @@ class SASRecNetwork(nn.Module):
         with torch.no_grad():
             self.item_embeddings.weight[PADDING].zero_()
 
-    def hidden_states(self, codes: torch.Tensor) -> torch.Tensor:
+    def _check_codes(self, codes) -> None:
         if not isinstance(codes, torch.Tensor) or codes.ndim != 2 or codes.shape[1] != self.max_len:
             raise ValueError(f"codes must be a (batch, {self.max_len}) LongTensor, got {getattr(codes, 'shape', type(codes).__name__)}.")
-        real = padding_mask(codes=codes, padding_code=PADDING)  # (batch, max_len), True at items
-        keep = real.unsqueeze(-1).to(self.item_embeddings.weight.dtype)  # (batch, max_len, 1)
-        positions = torch.arange(self.max_len, device=codes.device)  # (max_len,)
-        x = self.item_embeddings(codes) * math.sqrt(self.d_model) + self.positions(positions)  # (batch, max_len, d)
-        x = self.embedding_dropout(x) * keep
-        for block in self.blocks:
-            x = block(x, real) * keep  # (batch, max_len, d)
-        return self.final_norm(x) * keep
+
+    def _embed(self, codes: torch.Tensor) -> torch.Tensor:
+        """√d · E[codes] + P[positions]: ``(batch, max_len, d)``."""
+        positions = torch.arange(self.max_len, device=codes.device)
+        items = self.item_embeddings(codes) * math.sqrt(self.d_model)
+        return items + self.positions(positions)
+
+    def hidden_states(self, codes: torch.Tensor) -> torch.Tensor:
+        self._check_codes(codes)
+        real = padding_mask(codes=codes)  # (batch, max_len): True at items
+        keep = real.unsqueeze(-1).to(self.item_embeddings.weight.dtype)
+        x = self.embedding_dropout(self._embed(codes)) * keep
+        for block in self.blocks:  # causal: position t sees 0..t only
+            x = block(x, real) * keep  # padding positions stay 0
+        return self.final_norm(x) * keep  # (batch, max_len, d)
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        return self.hidden_states(codes) @ self.item_embeddings.weight.T  # (batch, max_len, n_items + 1)
+        # Shared item table: the score of item i after position t is
+        # h_t . E_i, for every t at once: (batch, max_len, n_items + 1)
+        return self.hidden_states(codes) @ self.item_embeddings.weight.T
 
     def next_item_scores(self, codes: torch.Tensor) -> torch.Tensor:
         """Scores ``(batch, n_items + 1)`` of the item after each row's last position."""
@@ -154,10 +163,10 @@ class SASRecNetwork(nn.Module):
     @torch.no_grad()
     def attention_weights(self, codes: torch.Tensor) -> list[torch.Tensor]:
         """Each block's weights ``(batch, n_heads, max_len, max_len)`` for ``codes`` (eval mode)."""
-        real = padding_mask(codes=codes, padding_code=PADDING)
+        self._check_codes(codes)
+        real = padding_mask(codes=codes)
         keep = real.unsqueeze(-1).to(self.item_embeddings.weight.dtype)
-        positions = torch.arange(self.max_len, device=codes.device)
-        x = (self.item_embeddings(codes) * math.sqrt(self.d_model) + self.positions(positions)) * keep
+        x = self._embed(codes) * keep
         weights = []
         for block in self.blocks:
             weights.append(block.attention_weights(x, real))

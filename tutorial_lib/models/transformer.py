@@ -209,7 +209,7 @@ class EncoderBlock(nn.Module):
         self.feed_forward_norm = nn.LayerNorm(d_model, eps=layer_norm_eps)
 
     def attention_mask(self, x: torch.Tensor, padding_mask: torch.Tensor | None) -> torch.Tensor | None:
-        """The mask the attention uses: ``(batch, 1, 1, seq_len)`` from the padding mask, or None."""
+        """The attention's mask: ``(batch, 1, 1, seq_len)`` from the padding mask, or None."""
         if padding_mask is None:
             return None
         batch, seq_len, _ = x.shape
@@ -219,22 +219,27 @@ class EncoderBlock(nn.Module):
                 f"True at real tokens; got {getattr(padding_mask, 'dtype', type(padding_mask).__name__)} "
                 f"of shape {tuple(getattr(padding_mask, 'shape', ()))}."
             )
-        return padding_mask[:, None, None, :]  # (batch, 1, 1, seq_len): the same keys for every head and query
+        # The same keys for every head and every query: (batch, 1, 1, seq_len)
+        return padding_mask[:, None, None, :]
 
     def _self_attention(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         attended, _ = self.attention(x, x, x, mask)
         return self.attention_dropout(attended)
 
-    def forward(self, x: torch.Tensor, padding_mask: torch.Tensor | None = None) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.ndim != 3:
-            raise ValueError(f"x must be a (batch, seq_len, d_model) tensor, got {getattr(x, 'shape', type(x).__name__)}.")
+    def _feed_forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.feed_forward_dropout(self.feed_forward(x))
+
+    def forward(
+        self, x: torch.Tensor, padding_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        _check_block_input(x)
         mask = self.attention_mask(x, padding_mask)
-        if self.norm_first:
+        if self.norm_first:  # pre-norm: x + sublayer(norm(x))
             x = x + self._self_attention(self.attention_norm(x), mask)
-            x = x + self.feed_forward_dropout(self.feed_forward(self.feed_forward_norm(x)))
-        else:
+            x = x + self._feed_forward(self.feed_forward_norm(x))
+        else:  # post-norm: norm(x + sublayer(x))
             x = self.attention_norm(x + self._self_attention(x, mask))
-            x = self.feed_forward_norm(x + self.feed_forward_dropout(self.feed_forward(x)))
+            x = self.feed_forward_norm(x + self._feed_forward(x))
         return x
 
     @torch.no_grad()
@@ -249,6 +254,11 @@ class EncoderBlock(nn.Module):
         return weights
 
 
+def _check_block_input(x) -> None:
+    if not isinstance(x, torch.Tensor) or x.ndim != 3:
+        raise ValueError(f"x must be a (batch, seq_len, d_model) tensor, got {getattr(x, 'shape', type(x).__name__)}.")
+
+
 class CausalDecoderBlock(EncoderBlock):
     """An :class:`EncoderBlock` whose self-attention is causal: position t sees positions 0..t.
 
@@ -260,12 +270,18 @@ class CausalDecoderBlock(EncoderBlock):
     Shapes as :class:`EncoderBlock`.
     """
 
-    def attention_mask(self, x: torch.Tensor, padding_mask: torch.Tensor | None) -> torch.Tensor:
-        """``causal (seq_len, seq_len)`` combined with the padding mask: ``(batch, 1, seq_len, seq_len)``."""
+    def attention_mask(
+        self, x: torch.Tensor, padding_mask: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The causal mask, and the padding mask if given.
+
+        ``(seq_len, seq_len)`` without padding, else ``(batch, 1, seq_len,
+        seq_len)``: query t may attend to key j when j <= t and j is real.
+        """
         seq_len = x.shape[1]
         causal = causal_mask(seq_len, device=x.device)  # (seq_len, seq_len)
-        keys = super().attention_mask(x, padding_mask)
-        return causal if keys is None else causal & keys  # broadcasts to (batch, 1, seq_len, seq_len)
+        keys = super().attention_mask(x, padding_mask)  # (b, 1, 1, seq_len)
+        return causal if keys is None else causal & keys
 
 
 def _check_layer_pair(ours, theirs) -> None:
