@@ -11,7 +11,7 @@ position the item that comes next:
    every block, as in the paper's code;
 3. a final layer norm gives ``h_t``; the score of item i after position t is ``h_t · E_i``,
    with the **same** item table as the input (shared embeddings, the paper's choice: it
-   halves the parameters and ties "what an item is" to "what predicts it").
+   halves the item parameters and ties "what an item is" to "what predicts it").
 
 Training runs every position of every user in one causal pass: one row per user (its
 train sequence, input ``s[:-1]``, target ``s[1:]``) gives up to ``max_len`` predictions for
