@@ -31,12 +31,14 @@ MAIN_METRICS = {
     "top-n": ("hr@10", "HR@10 [95% CI]"),
     "rating-prediction": ("rmse", "test RMSE [95% CI]"),
     "review-sentiment": ("auc", "test AUC [95% CI]"),
+    "review-category": ("macro_f1", "test macro-F1 [95% CI]"),
 }
 TASK_TITLES = {
     "like-prediction": "Like prediction",
     "top-n": "Top-N recommendation",
     "rating-prediction": "Rating prediction",
     "review-sentiment": "Review sentiment",
+    "review-category": "Review category (10 classes)",
 }
 COMMIT_CHARACTERS = 7  # a short git commit, as `git log --oneline` shows it
 
