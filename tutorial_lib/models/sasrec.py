@@ -107,7 +107,9 @@ class SASRecNetwork(nn.Module):
     ------
     ``hidden_states(codes)``: ``(batch, max_len)`` left-padded codes -> ``(batch, max_len,
     d_model)`` (zero at padding). ``forward(codes)``: -> logits ``(batch, max_len, n_items +
-    1)``; column 0 (padding) is there for the shape and takes no part in the loss.
+    1)``; ``forward(codes, targets)`` with targets ``(batch, max_len)`` (0 = none) -> logits
+    ``(n_targets, n_items + 1)`` at the positions with a target only, in row-major order
+    (training uses this). Column 0 (padding) takes no part in the loss.
     """
 
     def __init__(self, n_items: int, max_len: int, d_model: int, n_heads: int, n_blocks: int, dropout: float):
@@ -150,10 +152,16 @@ class SASRecNetwork(nn.Module):
             x = block(x, real) * keep  # padding positions stay 0
         return self.final_norm(x) * keep  # (batch, max_len, d)
 
-    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, codes: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> torch.Tensor:
         # Shared item table: the score of item i after position t is
-        # h_t . E_i, for every t at once: (batch, max_len, n_items + 1)
-        return self.hidden_states(codes) @ self.item_embeddings.weight.T
+        # h_t . E_i. All positions: (batch, max_len, n_items + 1); with
+        # targets, only where there is one: (n_targets, n_items + 1).
+        hidden = self.hidden_states(codes)  # (batch, max_len, d)
+        if targets is not None:
+            hidden = hidden[targets != PADDING]  # (n_targets, d)
+        return hidden @ self.item_embeddings.weight.T
 
     def next_item_scores(self, codes: torch.Tensor) -> torch.Tensor:
         """Scores ``(batch, n_items + 1)`` of the item after each row's last position."""
@@ -219,11 +227,14 @@ class SASRec(SequentialRecommender):
         has_target = (targets != PADDING).any(axis=1)
         inputs, targets = torch.as_tensor(inputs[has_target]), torch.as_tensor(targets[has_target])
 
-        def make_batches(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        def make_batches(rng: np.random.Generator) -> Iterator[tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]]:
+            # One causal pass per user; the item scores are computed only at the positions
+            # that have a target (the padding positions have none), the same loss for less work.
             order = torch.as_tensor(rng.permutation(len(inputs)))
             for start in range(0, len(order), config.batch_size):
                 rows = order[start:start + config.batch_size]
-                yield inputs[rows], targets[rows]
+                batch_targets = targets[rows]  # (batch, max_len), 0 = none
+                yield (inputs[rows], batch_targets), batch_targets[batch_targets != PADDING]
 
         self.history_ = train_next_item(
             self.network_, make_batches, epochs=config.epochs, learning_rate=config.learning_rate,
