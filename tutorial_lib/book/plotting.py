@@ -488,7 +488,8 @@ def _draw_slope_one(ax, table, column, sizes, label) -> None:
 __all__ += ["plot_attention_cost", "plot_attention_weights"]
 
 
-def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=None, cmap="Blues", colorbar=True):
+def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=None, cmap="Blues", colorbar=True,
+                           vmax=None):
     """Heat map of one attention matrix: a row per query, a column per key, and return the axes.
 
     Parameters
@@ -504,6 +505,9 @@ def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=No
     cmap : str, default "Blues"
     colorbar : bool, default True
         Draw a colour bar beside the map (leave it out for a one-row strip).
+    vmax : float, optional
+        The weight drawn darkest; default the largest in ``weights``. Give two maps the same
+        value to compare them on one scale.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -516,7 +520,8 @@ def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=No
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH_INCHES, COLUMN_WIDTH_INCHES * 0.85), layout="constrained")
-    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(float(weights.max()), 1e-12))
+    top = float(weights.max()) if vmax is None else float(vmax)
+    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(top, 1e-12))
     ax.set_xticks(range(len(key_labels)), key_labels, rotation=90)
     ax.set_yticks(range(len(query_labels)), query_labels)
     ax.set(xlabel="key (attended to)", ylabel="query (attending)", title=title)

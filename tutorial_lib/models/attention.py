@@ -125,8 +125,10 @@ def _broadcast_mask(mask, shape) -> torch.Tensor:
         ) from None
 
 
-def causal_mask(n: int, *, device: torch.device | str | None = None) -> torch.Tensor:
-    """``(n, n)`` bool mask, ``True`` on and below the diagonal: position i sees positions 0..i.
+def causal_mask(
+    n: int, *, device: torch.device | str | None = None
+) -> torch.Tensor:
+    """``(n, n)`` bool mask, True on and below the diagonal: i sees 0..i.
 
     >>> causal_mask(3).int()
     tensor([[1, 0, 0],

@@ -58,21 +58,23 @@ __all__ = [
 ACTIVATIONS = ("relu", "gelu")
 
 
-def sinusoidal_positional_encoding(max_len: int, d_model: int) -> torch.Tensor:
-    """The fixed table of Vaswani et al. (2017), ``(max_len, d_model)`` float32.
+def sinusoidal_positional_encoding(
+    max_len: int, d_model: int
+) -> torch.Tensor:
+    """Vaswani et al.'s fixed table, ``(max_len, d_model)`` float32.
 
-    ``PE[p, 2i] = sin(p / 10000^(2i/d_model))`` and ``PE[p, 2i+1] = cos(p / 10000^(2i/d_model))``:
-    each pair of columns is a sine and cosine of one frequency, from one cycle every 2π
-    positions (i = 0) to one every 10000·2π positions, so nearby positions get similar
-    vectors and ``PE[p + k]`` is a fixed rotation of ``PE[p]`` for every p.
+    ``PE[p, 2i] = sin(p / 10000^(2i/d))``, ``PE[p, 2i+1] = cos(...)``: each
+    pair of columns is a sine and a cosine of one frequency, from one cycle
+    every 2π positions (i = 0) to one every 10000·2π positions.
     """
     max_len = check_int(max_len, "max_len", min_val=1)
     d_model = check_int(d_model, "d_model", min_val=2)
     if d_model % 2:
-        raise ValueError(f"d_model must be even for sine/cosine pairs, got {d_model}.")
-    positions = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
-    frequencies = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)  # (d_model/2,)
-    angles = positions * frequencies  # (max_len, d_model/2)
+        raise ValueError(f"d_model must be even, got {d_model}.")
+    positions = torch.arange(max_len, dtype=torch.float64)[:, None]
+    pair_index = torch.arange(0, d_model, 2, dtype=torch.float64)  # 2i
+    frequencies = torch.exp(-math.log(10000.0) * pair_index / d_model)
+    angles = positions * frequencies  # (max_len, d_model / 2)
     table = torch.zeros(max_len, d_model, dtype=torch.float64)
     table[:, 0::2] = torch.sin(angles)
     table[:, 1::2] = torch.cos(angles)
@@ -106,10 +108,11 @@ class SinusoidalPositionalEncoding(nn.Module):
 
 
 class LearnedPositionalEncoding(nn.Module):
-    """A learned vector per position (BERT, SASRec): an ``nn.Embedding(max_len, d_model)``.
+    """A learned vector per position (BERT, SASRec): an embedding table.
 
-    Unlike sinusoids it cannot say anything about positions beyond ``max_len`` (there is no
-    row for them). Shapes: ``forward(positions)``: integer ``(...)`` -> ``(..., d_model)``.
+    Unlike sinusoids it knows nothing of positions past ``max_len`` (it has
+    no row for them). ``forward(positions)``: integer ``(...)`` ->
+    ``(..., d_model)``.
     """
 
     def __init__(self, max_len: int, d_model: int):
@@ -119,7 +122,8 @@ class LearnedPositionalEncoding(nn.Module):
         self.embedding = nn.Embedding(self.max_len, self.d_model)
 
     def forward(self, positions: torch.Tensor) -> torch.Tensor:
-        return self.embedding(_check_positions(positions, self.max_len))
+        positions = _check_positions(positions, self.max_len)
+        return self.embedding(positions)  # one learnt row per position
 
 
 def _activation(name: str) -> nn.Module:
