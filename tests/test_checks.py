@@ -497,6 +497,45 @@ WRONG = [
 ]
 
 
+# Chapter 10: attention by hand. The reference: the same formula in NumPy, row by row.
+def attention_by_loops(query, key, value, mask):
+    output = np.zeros((len(query), value.shape[1]))
+    for i, q in enumerate(query):
+        allowed = np.ones(len(key), dtype=bool) if mask is None else mask[i]
+        if not allowed.any():
+            continue
+        scores = key[allowed] @ q / np.sqrt(len(q))
+        weights = np.exp(scores - scores.max())
+        output[i] = weights / weights.sum() @ value[allowed]
+    return output
+
+
+def attention_without_scaling(query, key, value, mask):
+    return attention_by_loops(query * np.sqrt(query.shape[1]), key, value, mask)
+
+
+def attention_softmax_over_queries(query, key, value, mask):
+    scores = query @ key.T / np.sqrt(query.shape[1])
+    weights = np.exp(scores - scores.max(axis=0))
+    return weights / weights.sum(axis=0) @ value
+
+
+def attention_naive_exp(query, key, value, mask):
+    scores = query @ key.T / np.sqrt(query.shape[1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    weights = np.exp(scores)
+    return weights / weights.sum(axis=1, keepdims=True) @ value
+
+
+REFERENCES["attention_by_hand"] = attention_by_loops
+WRONG += [
+    ("attention_by_hand", attention_without_scaling, "three tokens, no mask", "wrong values"),
+    ("attention_by_hand", attention_softmax_over_queries, "three tokens, no mask", "wrong values"),
+    ("attention_by_hand", attention_naive_exp, "a query with every key masked", "NaN or inf"),
+]
+
+
 def test_every_available_check_has_a_reference_here():
     assert sorted(checks.AVAILABLE) == sorted(REFERENCES)
     assert all(callable(getattr(checks, name)) for name in checks.AVAILABLE)

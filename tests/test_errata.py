@@ -57,3 +57,27 @@ def test_source001_f1_is_the_harmonic_mean_of_accuracy_and_recall():
     accuracy, recall, f1 = printed["accuracy"], printed["recall"], printed["f1"]
     assert 2 * accuracy * recall / (accuracy + recall) == pytest.approx(0.859948, abs=1e-6)
     assert errata.implied_precision(f1, recall) == pytest.approx(0.853403, abs=1e-6)
+
+
+# Chapter 10: attention
+def test_source000_attention_chain_is_not_a_chain_of_equal_matrices():
+    values = [errata.softmax_rows(matrix) for matrix in errata.SOURCE000_ATTENTION_CHAIN]
+    assert all(not np.allclose(values[0], other) for other in values[1:])
+    assert np.allclose(np.stack(values).sum(axis=2), 1.0)  # softmax rows sum to 1, whatever the input
+    claimed = np.array(errata.SOURCE000_ATTENTION_RESULT)
+    assert np.allclose(claimed.sum(axis=1), [1.01, 1.30])  # not 1 / sqrt(3)
+
+
+def test_softmax_rows_does_not_overflow():
+    weights = errata.softmax_rows([[1000.0, 0.0], [-1000.0, -1000.0]])
+    assert np.allclose(weights, [[1.0, 0.0], [0.5, 0.5]])
+    with pytest.raises(ValueError, match="2-D"):
+        errata.softmax_rows([1.0, 2.0])
+
+
+def test_source002_weights_can_be_negative_and_above_one():
+    embeddings = np.array([[1.0, 0.0], [1.0, 1.0], [-1.0, 0.5]])
+    # e_2 . e_1 = 1, e_3 . e_2 = -0.5; their sum is 0.5
+    assert np.allclose(errata.source002_attention_weights(embeddings, np.eye(2)), [2.0, -1.0])
+    with pytest.raises(ValueError, match="embeddings must be"):
+        errata.source002_attention_weights(embeddings, np.eye(3))

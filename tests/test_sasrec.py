@@ -90,3 +90,44 @@ def test_config_profiles_and_bad_input():
         SASRec(dataclasses.replace(TINY, n_heads=3), progress=False).fit(
             cyclic_log(), CATALOGUE
         )
+
+
+def test_logits_at_target_positions_only_give_the_same_loss():
+    from tutorial_lib.models.sequential import next_item_loss
+
+    torch.manual_seed(3)
+    network = SASRecNetwork(9, max_len=5, d_model=8, n_heads=1, n_blocks=1, dropout=0.0).double().eval()
+    codes = torch.tensor([[0, 0, 3, 1, 4], [5, 6, 7, 8, 9]])
+    targets = torch.tensor([[0, 0, 1, 4, 2], [6, 7, 8, 9, 1]])
+    every_position = next_item_loss(network(codes), targets)
+    selected = network(codes, targets)
+    assert selected.shape == (8, 10)
+    torch.testing.assert_close(next_item_loss(selected, targets[targets > 0]), every_position)
+
+
+def test_hidden_states_follow_the_papers_architecture():
+    # A reference from torch's pre-norm layer (ReLU, feed-forward width d) with the weights copied
+    # in: sqrt(d)-scaled item embeddings plus learned positions, causal blocks, a final layer norm.
+    from torch import nn
+
+    from tutorial_lib.models.transformer import copy_encoder_block_to_torch
+
+    torch.manual_seed(4)
+    d = 8
+    network = SASRecNetwork(9, max_len=5, d_model=d, n_heads=2, n_blocks=2, dropout=0.0).double().eval()
+    with torch.no_grad():
+        network.final_norm.weight.normal_()
+        network.final_norm.bias.normal_()
+    codes = torch.tensor([[2, 3, 1, 4, 5], [9, 8, 7, 6, 5]])  # no padding
+    x = network.item_embeddings(codes) * d**0.5 + network.positions.embedding.weight
+    future = torch.ones(5, 5, dtype=torch.bool).triu(diagonal=1)
+    for block in network.blocks:
+        layer = nn.TransformerEncoderLayer(d, 2, d, dropout=0.0, activation="relu", norm_first=True,
+                                           layer_norm_eps=1e-8, batch_first=True).double().eval()
+        copy_encoder_block_to_torch(block, layer)
+        x = layer(x, src_mask=future)
+    reference = nn.functional.layer_norm(x, (d,), network.final_norm.weight, network.final_norm.bias, eps=1e-8)
+    torch.testing.assert_close(network.hidden_states(codes), reference, atol=1e-10, rtol=0)
+    # training mode drops out the embeddings: the output changes
+    dropping = SASRecNetwork(9, 5, d, 2, 2, 0.5)
+    assert not torch.allclose(dropping.train().hidden_states(codes), dropping.eval().hidden_states(codes))

@@ -991,3 +991,54 @@ def wordpiece_by_hand(student_wordpiece: Callable) -> CheckResult:
         Case("101 characters: [UNK]", word="a" * 101, vocab=letters),
     ]
     return run_check("wordpiece_by_hand", student_wordpiece, _wordpiece_reference, cases, compare=_compare_pieces)
+
+# Chapter 10: scaled dot-product attention
+# --------------------------------------------------------------------------------------
+AVAILABLE.append("attention_by_hand")
+__all__.append("attention_by_hand")
+
+
+def _attention_reference(query, key, value, mask):
+    import torch
+
+    from tutorial_lib.models.attention import scaled_dot_product_attention
+
+    as_tensor = lambda values: torch.as_tensor(np.asarray(values, dtype=np.float64))  # noqa: E731
+    mask = None if mask is None else torch.as_tensor(np.asarray(mask, dtype=bool))
+    output, _ = scaled_dot_product_attention(as_tensor(query), as_tensor(key), as_tensor(value), mask)
+    return output.numpy()
+
+
+def attention_by_hand(student_attention: Callable) -> CheckResult:
+    """Check ``student_attention(query, key, value, mask)``: softmax(Q Kᵀ / √d_k) V.
+
+    ``query`` has shape ``(q_len, d_k)``, ``key`` ``(k_len, d_k)``, ``value`` ``(k_len,
+    d_v)``; ``mask`` is None or a bool array ``(q_len, k_len)``, True where query i may
+    attend to key j. Return the output, shape ``(q_len, d_v)``. A masked key gets weight 0;
+    a query with every key masked gets an all-zero output row. Scores of several hundred
+    must not overflow.
+    """
+    __tracebackhide__ = True
+    rng = case_generator("attention_by_hand")
+    tokens = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    causal = np.tril(np.ones((4, 4), dtype=bool))
+    padded = np.array([[True, True, False]] * 2)
+    no_key_for_row_1 = np.array([[True, False, True], [False, False, False]])
+    cases = [
+        Case("three tokens, no mask", query=tokens, key=tokens, value=tokens, mask=None),
+        Case("four positions, a causal mask", query=rng.normal(size=(4, 3)), key=rng.normal(size=(4, 3)),
+             value=rng.normal(size=(4, 3)), mask=causal),
+        Case("the last key is padding", query=rng.normal(size=(2, 4)), key=rng.normal(size=(3, 4)),
+             value=rng.normal(size=(3, 2)), mask=padded),
+        Case("values wider than keys (d_v = 5, d_k = 2)", query=rng.normal(size=(3, 2)),
+             key=rng.normal(size=(3, 2)), value=rng.normal(size=(3, 5)), mask=None),
+        Case("a query with every key masked", query=rng.normal(size=(2, 2)), key=rng.normal(size=(3, 2)),
+             value=rng.normal(size=(3, 2)), mask=no_key_for_row_1),
+        Case("scores in the hundreds (exp overflows)", query=np.array([[30.0, 20.0]]),
+             key=np.array([[30.0, 20.0], [-30.0, 20.0], [20.0, 30.0]]), value=tokens, mask=None),
+        Case("one key only", query=rng.normal(size=(3, 4)), key=rng.normal(size=(1, 4)),
+             value=rng.normal(size=(1, 3)), mask=None),
+        Case("sixteen dimensions, six positions", query=rng.normal(size=(6, 16)), key=rng.normal(size=(6, 16)),
+             value=rng.normal(size=(6, 16)), mask=None),
+    ]
+    return run_check("attention_by_hand", student_attention, _attention_reference, cases)

@@ -380,3 +380,66 @@ def source000_rnn_example() -> RNNWorkedExample:
         relu_states=as_tuples(rnn_steps(w, w, bias, initial_state, inputs, "relu")),
         tanh_states=as_tuples(rnn_steps(w, w, bias, initial_state, inputs, "tanh")),
     )
+
+# Chapter 10: attention
+# --------------------------------------------------------------------------------------
+__all__ += [
+    "SOURCE000_ATTENTION_CHAIN",
+    "SOURCE000_ATTENTION_RESULT",
+    "softmax_rows",
+    "source002_attention_weights",
+]
+
+#: Source 000 §4.4's chain of "equal" expressions: the arguments of the four softmax calls
+#: (each then divided by √3), written one after the other with equals signs.
+SOURCE000_ATTENTION_CHAIN = (
+    ((0.04, 0.08), (0.12, 0.16)),
+    ((0.04, 0.16), (0.12, 0.32)),
+    ((0.2, 0.4), (0.3, 0.8)),
+    ((0.5, 1.0), (0.75, 2.0)),
+)
+#: The result source 000 §4.4 prints for its attention example.
+SOURCE000_ATTENTION_RESULT = ((0.34, 0.67), (0.49, 0.81))
+
+
+def softmax_rows(scores):
+    """Softmax of each row of a 2-D array (the maximum subtracted first, so no overflow)."""
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be a 2-D array, got shape {scores.shape}.")
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def source002_attention_weights(embeddings, matrix):
+    """Source 002 §4.1's weights ``alpha_i = e_i' A e_(i-1) / sum_j e_j' A e_(j-1)``. Do not use them.
+
+    The source sums from j = 1, which needs an ``e_0`` it never defines; here i and j run
+    from the second position on. Nothing keeps a bilinear form positive, so a weight can be
+    negative or above 1 (and the denominator can be 0), although the source says
+    ``alpha_i ∈ [0, 1]``.
+
+    Parameters
+    ----------
+    embeddings : array_like, shape (n, d)
+        ``e_1 .. e_n``, one row per position.
+    matrix : array_like, shape (d, d)
+        The "attention matrix" ``A``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n - 1,)
+        ``alpha_2 .. alpha_n``.
+    """
+    import numpy as np
+
+    embeddings = np.asarray(embeddings, dtype=float)
+    matrix = np.asarray(matrix, dtype=float)
+    if embeddings.ndim != 2 or embeddings.shape[0] < 2 or matrix.shape != (embeddings.shape[1],) * 2:
+        raise ValueError(
+            f"embeddings must be (n >= 2, d) and matrix (d, d), got {embeddings.shape} and {matrix.shape}."
+        )
+    bilinear = np.einsum("id,de,ie->i", embeddings[1:], matrix, embeddings[:-1])  # e_i' A e_(i-1)
+    return bilinear / bilinear.sum()

@@ -488,7 +488,8 @@ def _draw_slope_one(ax, table, column, sizes, label) -> None:
 __all__ += ["plot_attention_cost", "plot_attention_weights"]
 
 
-def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=None, cmap="Blues"):
+def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=None, cmap="Blues", colorbar=True,
+                           vmax=None):
     """Heat map of one attention matrix: a row per query, a column per key, and return the axes.
 
     Parameters
@@ -502,6 +503,11 @@ def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=No
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     cmap : str, default "Blues"
+    colorbar : bool, default True
+        Draw a colour bar beside the map (leave it out for a one-row strip).
+    vmax : float, optional
+        The weight drawn darkest; default the largest in ``weights``. Give two maps the same
+        value to compare them on one scale.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -514,11 +520,13 @@ def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=No
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(COLUMN_WIDTH_INCHES, COLUMN_WIDTH_INCHES * 0.85), layout="constrained")
-    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(float(weights.max()), 1e-12))
+    top = float(weights.max()) if vmax is None else float(vmax)
+    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(top, 1e-12))
     ax.set_xticks(range(len(key_labels)), key_labels, rotation=90)
     ax.set_yticks(range(len(query_labels)), query_labels)
     ax.set(xlabel="key (attended to)", ylabel="query (attending)", title=title)
-    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="weight")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, shrink=0.8, label="weight")
     return ax
 
 
@@ -528,8 +536,8 @@ def plot_attention_cost(record):
     Two panels on log–log axes, one line per method, from an attention benchmark record
     (``benchmarks/attention_speed.py``, read with ``json``). A grey dotted line of slope 2
     through the by-hand method's first point shows quadratic growth. Rows that were not
-    measured (skipped, failed) have no point; memory values at or below 0 (under the
-    measurement's resolution) are left out.
+    measured (skipped, failed) have no point, nor have memory values under 1 MiB, which is
+    below what a process's peak resident size resolves.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -538,12 +546,12 @@ def plot_attention_cost(record):
     rows = pd.DataFrame(record["rows"])
     measured = rows[rows["status"] == "ok"]
     fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH_INCHES, 3.6), layout="constrained")
-    panels = [("seconds", 1e3, "Time", "milliseconds"), ("peak_bytes", 2.0**-20, "Peak memory", "MiB")]
-    for ax, (column, scale, title, unit) in zip(axes, panels):
+    panels = [("seconds", 1e3, 0.0, "Time", "milliseconds"), ("peak_bytes", 2.0**-20, 2.0**20, "Peak memory", "MiB")]
+    for ax, (column, scale, smallest, title, unit) in zip(axes, panels):
         for method, group in measured.groupby("method", sort=False):
-            group = group[group[column] > 0].sort_values("seq_len")
+            group = group[group[column] >= max(smallest, 1e-12)].sort_values("seq_len")
             ax.plot(group["seq_len"], group[column] * scale, marker="o", label=method)
-        by_hand = measured[(measured["method"] == "by hand") & (measured[column] > 0)].sort_values("seq_len")
+        by_hand = measured[(measured["method"] == "by hand") & (measured[column] >= max(smallest, 1e-12))].sort_values("seq_len")
         if len(by_hand) >= 2:
             lengths = by_hand["seq_len"].to_numpy(dtype=float)
             first = by_hand[column].iloc[0] * scale

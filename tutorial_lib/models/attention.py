@@ -62,26 +62,49 @@ def scaled_dot_product_attention(
     *,
     dropout: nn.Module | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """softmax(Q Kᵀ / √d_k) V, with an optional boolean mask (``True`` = may attend).
+    """softmax(Q Kᵀ / √d_k) V, with an optional mask (True = may attend).
 
     Parameters
     ----------
-    query : Tensor ``(..., q_len, d_k)``, typically ``(batch, heads, q_len, d_k)``.
-    key : Tensor ``(..., k_len, d_k)``.
-    value : Tensor ``(..., k_len, d_v)``. ``d_v`` need not equal ``d_k``.
+    query : Tensor ``(..., q_len, d_k)``, ``(batch, heads, q_len, d_k)``
+    key : Tensor ``(..., k_len, d_k)``
+    value : Tensor ``(..., k_len, d_v)``; ``d_v`` need not equal ``d_k``.
     mask : bool Tensor broadcastable to ``(..., q_len, k_len)``, optional
-        ``True`` where query i may attend to key j. A padding mask of shape
-        ``(batch, 1, 1, k_len)`` and a causal mask of shape ``(q_len, k_len)`` both broadcast.
+        ``True`` where query i may attend to key j. A padding mask
+        ``(batch, 1, 1, k_len)`` and a causal mask ``(q_len, k_len)``
+        both broadcast.
     dropout : nn.Module, optional
-        Applied to the weights before they average the values (``nn.Dropout`` in training).
+        Applied to the weights before they average the values.
 
     Returns
     -------
     output : Tensor ``(..., q_len, d_v)``
     weights : Tensor ``(..., q_len, k_len)``
-        The attention weights before dropout: each row sums to 1 over the keys it may attend
-        to, masked keys get exactly 0, and a fully masked row is all zeros (its output is 0).
+        Before dropout. Each row sums to 1 over the keys it may attend
+        to; masked keys get exactly 0; a fully masked row is all zeros
+        (and its output is 0).
     """
+    _check_inputs(query, key, value)
+    d_k = query.shape[-1]
+    # (..., q_len, d_k) @ (..., d_k, k_len) -> (..., q_len, k_len)
+    scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)
+    if mask is None:
+        weights = torch.softmax(scores, dim=-1)  # over the keys
+    else:
+        mask = _broadcast_mask(mask, scores.shape)
+        # A row with no allowed key would be a softmax over -inf only,
+        # NaN. Give such rows finite scores, then zero every masked
+        # weight: the row becomes all zeros.
+        row_has_a_key = mask.any(dim=-1, keepdim=True)  # (..., q_len, 1)
+        scores = scores.masked_fill(~mask, float("-inf"))
+        scores = scores.masked_fill(~row_has_a_key, 0.0)
+        weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)
+    averaged = weights if dropout is None else dropout(weights)
+    output = averaged @ value  # (..., q_len, d_v)
+    return output, weights
+
+
+def _check_inputs(query, key, value) -> None:
     _check_tensor(query, "query", ndim_at_least=2)
     _check_tensor(key, "key", ndim_at_least=2)
     _check_tensor(value, "value", ndim_at_least=2)
@@ -89,31 +112,23 @@ def scaled_dot_product_attention(
         raise ValueError(f"query and key must share their last size d_k, got {tuple(query.shape)} and {tuple(key.shape)}.")
     if key.shape[-2] != value.shape[-2]:
         raise ValueError(f"key and value must have the same number of positions, got {tuple(key.shape)} and {tuple(value.shape)}.")
-    d_k = query.shape[-1]
-    scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)  # (..., q_len, k_len)
-    if mask is None:
-        weights = torch.softmax(scores, dim=-1)
-    else:
-        if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-            raise TypeError(f"mask must be a bool torch.Tensor (True = may attend), got {getattr(mask, 'dtype', type(mask).__name__)}.")
-        try:
-            mask = torch.broadcast_to(mask, scores.shape)
-        except RuntimeError:
-            raise ValueError(
-                f"mask of shape {tuple(mask.shape)} does not broadcast to the scores' shape {tuple(scores.shape)} (..., q_len, k_len)."
-            ) from None
-        # A row with no allowed key would be softmax over all -inf = NaN. Give such rows
-        # finite scores first, then zero every masked weight: the row becomes all zeros.
-        row_has_a_key = mask.any(dim=-1, keepdim=True)  # (..., q_len, 1)
-        scores = scores.masked_fill(~mask, float("-inf")).masked_fill(~row_has_a_key, 0.0)
-        weights = torch.softmax(scores, dim=-1).masked_fill(~mask, 0.0)
-    averaged = weights if dropout is None else dropout(weights)
-    output = averaged @ value  # (..., q_len, d_v)
-    return output, weights
 
 
-def causal_mask(n: int, *, device: torch.device | str | None = None) -> torch.Tensor:
-    """``(n, n)`` bool mask, ``True`` on and below the diagonal: position i sees positions 0..i.
+def _broadcast_mask(mask, shape) -> torch.Tensor:
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a bool torch.Tensor (True = may attend), got {getattr(mask, 'dtype', type(mask).__name__)}.")
+    try:
+        return torch.broadcast_to(mask, shape)
+    except RuntimeError:
+        raise ValueError(
+            f"mask of shape {tuple(mask.shape)} does not broadcast to the scores' shape {tuple(shape)} (..., q_len, k_len)."
+        ) from None
+
+
+def causal_mask(
+    n: int, *, device: torch.device | str | None = None
+) -> torch.Tensor:
+    """``(n, n)`` bool mask, True on and below the diagonal: i sees 0..i.
 
     >>> causal_mask(3).int()
     tensor([[1, 0, 0],
@@ -214,8 +229,9 @@ class MultiHeadAttention(nn.Module):
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
         batch, length, _ = x.shape
-        # (batch, length, d_model) -> (batch, length, n_heads, d_head) -> (batch, n_heads, length, d_head)
-        return x.view(batch, length, self.n_heads, self.d_head).transpose(1, 2)
+        # (batch, length, d_model) -> (batch, length, n_heads, d_head)
+        x = x.view(batch, length, self.n_heads, self.d_head)
+        return x.transpose(1, 2)  # (batch, n_heads, length, d_head)
 
     def forward(
         self,
@@ -224,18 +240,28 @@ class MultiHeadAttention(nn.Module):
         value: torch.Tensor,
         mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
+        self._check_shapes(query, key, value)
+        # Project, then split d_model into n_heads slices of d_head.
+        queries = self._split_heads(self.query(query))  # (b, h, q_len, d_h)
+        keys = self._split_heads(self.key(key))  # (b, h, k_len, d_h)
+        values = self._split_heads(self.value(value))  # (b, h, k_len, d_h)
+        # Every head attends over all k_len positions with its own slice.
+        attended, weights = scaled_dot_product_attention(
+            queries, keys, values, mask, dropout=self.dropout
+        )
+        batch, _, q_len, _ = attended.shape
+        # Concatenate: (b, h, q_len, d_h) -> (b, q_len, h, d_h)
+        # -> (b, q_len, d_model), then project.
+        concatenated = attended.transpose(1, 2).reshape(
+            batch, q_len, self.d_model
+        )
+        return self.output(concatenated), weights
+
+    def _check_shapes(self, query, key, value) -> None:
         for name, tensor in (("query", query), ("key", key), ("value", value)):
             _check_tensor(tensor, name, ndim_at_least=3)
             if tensor.ndim != 3 or tensor.shape[-1] != self.d_model:
                 raise ValueError(f"{name} must have shape (batch, length, {self.d_model}), got {tuple(tensor.shape)}.")
-        queries = self._split_heads(self.query(query))  # (batch, n_heads, q_len, d_head)
-        keys = self._split_heads(self.key(key))  # (batch, n_heads, k_len, d_head)
-        values = self._split_heads(self.value(value))  # (batch, n_heads, k_len, d_head)
-        attended, weights = scaled_dot_product_attention(queries, keys, values, mask, dropout=self.dropout)
-        batch, _, q_len, _ = attended.shape
-        # (batch, n_heads, q_len, d_head) -> (batch, q_len, n_heads, d_head) -> (batch, q_len, d_model)
-        concatenated = attended.transpose(1, 2).reshape(batch, q_len, self.d_model)
-        return self.output(concatenated), weights
 
 
 def _check_pair(ours, theirs) -> None:

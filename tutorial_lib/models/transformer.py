@@ -58,21 +58,23 @@ __all__ = [
 ACTIVATIONS = ("relu", "gelu")
 
 
-def sinusoidal_positional_encoding(max_len: int, d_model: int) -> torch.Tensor:
-    """The fixed table of Vaswani et al. (2017), ``(max_len, d_model)`` float32.
+def sinusoidal_positional_encoding(
+    max_len: int, d_model: int
+) -> torch.Tensor:
+    """Vaswani et al.'s fixed table, ``(max_len, d_model)`` float32.
 
-    ``PE[p, 2i] = sin(p / 10000^(2i/d_model))`` and ``PE[p, 2i+1] = cos(p / 10000^(2i/d_model))``:
-    each pair of columns is a sine and cosine of one frequency, from one cycle every 2π
-    positions (i = 0) to one every 10000·2π positions, so nearby positions get similar
-    vectors and ``PE[p + k]`` is a fixed rotation of ``PE[p]`` for every p.
+    ``PE[p, 2i] = sin(p / 10000^(2i/d))``, ``PE[p, 2i+1] = cos(...)``: each
+    pair of columns is a sine and a cosine of one frequency, from one cycle
+    every 2π positions (i = 0) to one every 10000·2π positions.
     """
     max_len = check_int(max_len, "max_len", min_val=1)
     d_model = check_int(d_model, "d_model", min_val=2)
     if d_model % 2:
-        raise ValueError(f"d_model must be even for sine/cosine pairs, got {d_model}.")
-    positions = torch.arange(max_len, dtype=torch.float64)[:, None]  # (max_len, 1)
-    frequencies = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)  # (d_model/2,)
-    angles = positions * frequencies  # (max_len, d_model/2)
+        raise ValueError(f"d_model must be even, got {d_model}.")
+    positions = torch.arange(max_len, dtype=torch.float64)[:, None]
+    pair_index = torch.arange(0, d_model, 2, dtype=torch.float64)  # 2i
+    frequencies = torch.exp(-math.log(10000.0) * pair_index / d_model)
+    angles = positions * frequencies  # (max_len, d_model / 2)
     table = torch.zeros(max_len, d_model, dtype=torch.float64)
     table[:, 0::2] = torch.sin(angles)
     table[:, 1::2] = torch.cos(angles)
@@ -106,10 +108,11 @@ class SinusoidalPositionalEncoding(nn.Module):
 
 
 class LearnedPositionalEncoding(nn.Module):
-    """A learned vector per position (BERT, SASRec): an ``nn.Embedding(max_len, d_model)``.
+    """A learned vector per position (BERT, SASRec): an embedding table.
 
-    Unlike sinusoids it cannot say anything about positions beyond ``max_len`` (there is no
-    row for them). Shapes: ``forward(positions)``: integer ``(...)`` -> ``(..., d_model)``.
+    Unlike sinusoids it knows nothing of positions past ``max_len`` (it has
+    no row for them). ``forward(positions)``: integer ``(...)`` ->
+    ``(..., d_model)``.
     """
 
     def __init__(self, max_len: int, d_model: int):
@@ -119,7 +122,8 @@ class LearnedPositionalEncoding(nn.Module):
         self.embedding = nn.Embedding(self.max_len, self.d_model)
 
     def forward(self, positions: torch.Tensor) -> torch.Tensor:
-        return self.embedding(_check_positions(positions, self.max_len))
+        positions = _check_positions(positions, self.max_len)
+        return self.embedding(positions)  # one learnt row per position
 
 
 def _activation(name: str) -> nn.Module:
@@ -209,7 +213,7 @@ class EncoderBlock(nn.Module):
         self.feed_forward_norm = nn.LayerNorm(d_model, eps=layer_norm_eps)
 
     def attention_mask(self, x: torch.Tensor, padding_mask: torch.Tensor | None) -> torch.Tensor | None:
-        """The mask the attention uses: ``(batch, 1, 1, seq_len)`` from the padding mask, or None."""
+        """The attention's mask: ``(batch, 1, 1, seq_len)`` from the padding mask, or None."""
         if padding_mask is None:
             return None
         batch, seq_len, _ = x.shape
@@ -219,22 +223,27 @@ class EncoderBlock(nn.Module):
                 f"True at real tokens; got {getattr(padding_mask, 'dtype', type(padding_mask).__name__)} "
                 f"of shape {tuple(getattr(padding_mask, 'shape', ()))}."
             )
-        return padding_mask[:, None, None, :]  # (batch, 1, 1, seq_len): the same keys for every head and query
+        # The same keys for every head and every query: (batch, 1, 1, seq_len)
+        return padding_mask[:, None, None, :]
 
     def _self_attention(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         attended, _ = self.attention(x, x, x, mask)
         return self.attention_dropout(attended)
 
-    def forward(self, x: torch.Tensor, padding_mask: torch.Tensor | None = None) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.ndim != 3:
-            raise ValueError(f"x must be a (batch, seq_len, d_model) tensor, got {getattr(x, 'shape', type(x).__name__)}.")
+    def _feed_forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.feed_forward_dropout(self.feed_forward(x))
+
+    def forward(
+        self, x: torch.Tensor, padding_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        _check_block_input(x)
         mask = self.attention_mask(x, padding_mask)
-        if self.norm_first:
+        if self.norm_first:  # pre-norm: x + sublayer(norm(x))
             x = x + self._self_attention(self.attention_norm(x), mask)
-            x = x + self.feed_forward_dropout(self.feed_forward(self.feed_forward_norm(x)))
-        else:
+            x = x + self._feed_forward(self.feed_forward_norm(x))
+        else:  # post-norm: norm(x + sublayer(x))
             x = self.attention_norm(x + self._self_attention(x, mask))
-            x = self.feed_forward_norm(x + self.feed_forward_dropout(self.feed_forward(x)))
+            x = self.feed_forward_norm(x + self._feed_forward(x))
         return x
 
     @torch.no_grad()
@@ -249,6 +258,11 @@ class EncoderBlock(nn.Module):
         return weights
 
 
+def _check_block_input(x) -> None:
+    if not isinstance(x, torch.Tensor) or x.ndim != 3:
+        raise ValueError(f"x must be a (batch, seq_len, d_model) tensor, got {getattr(x, 'shape', type(x).__name__)}.")
+
+
 class CausalDecoderBlock(EncoderBlock):
     """An :class:`EncoderBlock` whose self-attention is causal: position t sees positions 0..t.
 
@@ -260,12 +274,18 @@ class CausalDecoderBlock(EncoderBlock):
     Shapes as :class:`EncoderBlock`.
     """
 
-    def attention_mask(self, x: torch.Tensor, padding_mask: torch.Tensor | None) -> torch.Tensor:
-        """``causal (seq_len, seq_len)`` combined with the padding mask: ``(batch, 1, seq_len, seq_len)``."""
+    def attention_mask(
+        self, x: torch.Tensor, padding_mask: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The causal mask, and the padding mask if given.
+
+        ``(seq_len, seq_len)`` without padding, else ``(batch, 1, seq_len,
+        seq_len)``: query t may attend to key j when j <= t and j is real.
+        """
         seq_len = x.shape[1]
         causal = causal_mask(seq_len, device=x.device)  # (seq_len, seq_len)
-        keys = super().attention_mask(x, padding_mask)
-        return causal if keys is None else causal & keys  # broadcasts to (batch, 1, seq_len, seq_len)
+        keys = super().attention_mask(x, padding_mask)  # (b, 1, 1, seq_len)
+        return causal if keys is None else causal & keys
 
 
 def _check_layer_pair(ours, theirs) -> None:
@@ -343,6 +363,8 @@ class ReviewAttentionConfig(ProfileConfig):
     learning_rate : float
     min_char_count : int
         Characters seen fewer times in the training reviews map to ``<unk>``.
+    max_train_reviews : int or None
+        Train on at most this many training reviews (None: all of them).
     """
 
     max_len: int = 64
@@ -354,14 +376,16 @@ class ReviewAttentionConfig(ProfileConfig):
     batch_size: int = 64
     learning_rate: float = 2e-3
     min_char_count: int = 2
+    max_train_reviews: int | None = None
 
-    QUICK: ClassVar[dict] = {"d_model": 32, "d_ff": 64, "epochs": 2}
-    N_REVIEWS: ClassVar[int] = 8_400  # training reviews of waimai_10k (70%)
-    QUICK_COST_LIMIT: ClassVar[int] = 8_400 * 64 * 32 * 2
+    QUICK: ClassVar[dict] = {"d_model": 32, "d_ff": 64, "epochs": 2, "max_train_reviews": 3_000}
+    N_REVIEWS: ClassVar[int] = 9_500  # training reviews of waimai_10k (80%)
+    QUICK_COST_LIMIT: ClassVar[int] = 3_000 * 64 * 32 * 2
 
     def cost(self) -> int:
         """Reviews x characters x width x epochs."""
-        return self.N_REVIEWS * self.max_len * self.d_model * self.epochs
+        n_reviews = min(self.N_REVIEWS, self.max_train_reviews or self.N_REVIEWS)
+        return n_reviews * self.max_len * self.d_model * self.epochs
 
 
 class AttentionPoolingClassifier(nn.Module):
