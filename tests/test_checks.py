@@ -40,6 +40,9 @@ REFERENCES = {
     "baseline_als_round": lambda matrix, reg_user, reg_item: als_round_by_loops(matrix, reg_user, reg_item),
     "sgns_loss_by_hand": lambda centre, context, negatives: float(item2vec.sgns_loss(
         torch.as_tensor(centre), torch.as_tensor(context), torch.as_tensor(negatives))),
+    "warmup_factor": lambda step, warmup_steps, total_steps: (
+        step / warmup_steps if step < warmup_steps
+        else max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))),
 }
 
 
@@ -343,6 +346,16 @@ def als_round_unpenalised(matrix, reg_user, reg_item):
     return als_round_by_loops(matrix, 0.0, 0.0)
 
 
+
+def warmup_never_decays(step, warmup_steps, total_steps):
+    return min(1.0, step / warmup_steps) if warmup_steps else 1.0
+
+
+def warmup_decays_from_the_first_step(step, warmup_steps, total_steps):
+    if step < warmup_steps:
+        return step / warmup_steps
+    return max(0.0, (total_steps - step) / total_steps)
+
 WRONG = [
     ("msd_similarity_rows", msd_over_all_items, "two rows, two co-rated items", "wrong values"),
     ("msd_similarity_rows", msd_without_plus_one, "two rows, two co-rated items", "wrong values"),
@@ -390,6 +403,8 @@ WRONG = [
     ("sgns_loss_by_hand", sgns_negatives_without_minus, "one pair, one negative", "wrong value"),
     ("sgns_loss_by_hand", sgns_summed_over_the_batch, "all vectors zero", "wrong value"),
     ("sgns_loss_by_hand", sgns_naive_log_of_sigmoid, "large dot products", "NaN or inf"),
+    ("warmup_factor", warmup_never_decays, "half-way through the decay", "wrong value"),
+    ("warmup_factor", warmup_decays_from_the_first_step, "the peak", "wrong value"),
 ]
 
 

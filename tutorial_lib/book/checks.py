@@ -64,6 +64,8 @@ AVAILABLE: list[str] = [
     "baseline_als_round",
     # chapter 7
     "sgns_loss_by_hand",
+    # chapter 12: fine-tuning
+    "warmup_factor",
 ]
 
 __all__ = [
@@ -843,3 +845,30 @@ def sgns_loss_by_hand(student_loss: Callable) -> CheckResult:
              context=np.array([[1.0, 1.0]]), negatives=np.array([[[1.0, 1.0], [0.0, 2.0]]])),
     ]
     return run_check("sgns_loss_by_hand", student_loss, _sgns_loss_reference, cases)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 12: fine-tuning
+# --------------------------------------------------------------------------------------
+def warmup_factor(student_factor: Callable) -> CheckResult:
+    """Check ``student_factor(step, warmup_steps, total_steps)``: the learning-rate multiplier.
+
+    Linear warm-up from 0 to 1 over ``warmup_steps`` steps (steps counted from 0), then linear
+    decay to 0 at ``total_steps``, and 0 after that; with ``warmup_steps = 0`` step 0 has 1.
+    Return one number.
+    """
+    __tracebackhide__ = True
+    from tutorial_lib.training.loop import warmup_factor as reference
+
+    cases = [
+        Case("the first step of a warm-up", step=0, warmup_steps=10, total_steps=100),
+        Case("half-way through the warm-up", step=5, warmup_steps=10, total_steps=100),
+        Case("the end of the warm-up (the peak)", step=10, warmup_steps=10, total_steps=100),
+        Case("half-way through the decay", step=55, warmup_steps=10, total_steps=100),
+        Case("the last step", step=99, warmup_steps=10, total_steps=100),
+        Case("past the end (stays 0)", step=120, warmup_steps=10, total_steps=100),
+        Case("no warm-up, first step", step=0, warmup_steps=0, total_steps=50),
+        Case("no warm-up, step 25 of 50", step=25, warmup_steps=0, total_steps=50),
+        Case("warm-up over every step", step=3, warmup_steps=8, total_steps=8),
+    ]
+    return run_check("warmup_factor", student_factor, reference, cases)
