@@ -57,6 +57,7 @@ __all__ = [
     "MODES",
     "SAMPLINGS",
     "TARGETS",
+    "SEQUENTIAL_SPLIT_NAME",
     "SampledVsFullConfig",
     "TopNSplit",
     "evaluate_top_n",
@@ -71,6 +72,12 @@ TARGETS = ("test", "valid")
 MODES = ("full", "sampled")
 SAMPLINGS = ("uniform", "popularity")
 MIN_INTERACTIONS = 3  # one to train on, one to validate, one to test
+
+#: The results-record split name of the sequence-model tables (chapters 8-10, the RecBole
+#: peer): the same split and full ranking as :func:`split_name`'s, but for the test target
+#: every model reads train + valid (sequential models without retraining, classical models
+#: refit on it), so these numbers never share a table with the fit-on-train ones.
+SEQUENTIAL_SPLIT_NAME = "leave-last-out by time, full ranking, test input train + valid"
 
 
 # --------------------------------------------------------------------------------------
