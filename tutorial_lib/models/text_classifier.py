@@ -49,7 +49,8 @@ class FineTuneConfig(ProfileConfig):
 
     model_name: str = "bert-base-chinese"
     max_length: int = 128            # tokens per review, [CLS] and [SEP] included
-    n_train: int | None = None       # training examples per task (None: all)
+    n_train: int | None = 20_000     # training examples per task (None: all); capped so that
+                                     # one Colab session fits the chapter's dozen trainings
     n_eval: int | None = None        # validation and test examples each (None: all)
     epochs: int = 2
     batch_size: int = 32
@@ -71,7 +72,7 @@ class FineTuneConfig(ProfileConfig):
     QUICK_COST_LIMIT: ClassVar[int] = 12 * 800 * 3 * 64
 
     def cost(self) -> int:
-        return 12 * (self.n_train or 50_000) * self.epochs * self.max_length
+        return 12 * (self.n_train or 70_000) * self.epochs * self.max_length
 
     @property
     def is_tiny(self) -> bool:
