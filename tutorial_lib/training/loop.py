@@ -338,7 +338,10 @@ def fit(model: torch.nn.Module, train_loader: DataLoader, valid_loader: DataLoad
             with _autocast(precision, device):
                 logits = _logits(model, batch)
             loss = loss_fn(logits.float(), batch["labels"])
-            scaler.scale(loss / config.gradient_accumulation_steps).backward()
+            # The mean over the batches of this step's group (the last group may be shorter).
+            group_start = (batch_number - 1) // config.gradient_accumulation_steps * config.gradient_accumulation_steps
+            group_size = min(config.gradient_accumulation_steps, len(train_loader) - group_start)
+            scaler.scale(loss / group_size).backward()
             n_in_batch = batch["labels"].shape[0]
             total_loss += loss.item() * n_in_batch
             n_examples += n_in_batch
