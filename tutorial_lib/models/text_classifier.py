@@ -57,6 +57,7 @@ class FineTuneConfig(ProfileConfig):
     learning_rate: float = 3e-5
     warmup_fraction: float = 0.1
     history_length: int = 10         # films in a MovieLens user's history text
+    history_max_length: int = 256    # tokens of a history text (titles are long)
     tiny_hidden_size: int = 32       # the tiny model (quick profile) only
     tiny_layers: int = 2
     tiny_heads: int = 2
@@ -67,6 +68,7 @@ class FineTuneConfig(ProfileConfig):
 
     QUICK: ClassVar[dict] = {"model_name": TINY_MODEL, "max_length": 64, "n_train": 800, "n_eval": 300,
                              "epochs": 3, "batch_size": 32, "learning_rate": 5e-3, "history_length": 6,
+                             "history_max_length": 96,
                              "lora_learning_rate": 1e-2}
     # examples × epochs × tokens, summed over the chapter's trainings (about a dozen).
     QUICK_COST_LIMIT: ClassVar[int] = 12 * 800 * 3 * 64
