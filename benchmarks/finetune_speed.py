@@ -107,9 +107,12 @@ def measure(row, input_ids, *, size: str, batch_size: int, steps: int, device: t
     fit_config = FitConfig(epochs=1, lr=3e-5, precision=precision, progress=False, seed=seed)
     pad_to = BERT_MAX_LENGTH if padding == "pad-512" else None
     collate = PaddingCollator(pad_to=pad_to)
-    tokens = [len(batch) * (pad_to or max(map(len, batch))) for batch in
-              (input_ids[start : start + batch_size] for start in range(batch_size, batch_size + n_timed, batch_size))]
-    result["mean_tokens_per_batch"] = float(np.mean(tokens))
+    bucket = padding == "dynamic"
+    timed_loader = make_text_loader(timed, batch_size, shuffle=True, seed=seed, bucket_by_length=bucket,
+                                    pad_to=pad_to)
+    # Positions the model computes per batch, padding included (the Trainer's batches are
+    # drawn in another random order, so its count is that of an unbucketed shuffle).
+    result["mean_tokens_per_batch"] = float(np.mean([batch["input_ids"].numel() for batch in timed_loader]))
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     if trainer == "trainer":
@@ -124,12 +127,10 @@ def measure(row, input_ids, *, size: str, batch_size: int, steps: int, device: t
         _synchronise(device)
         seconds = time.perf_counter() - started
     else:
-        bucket = padding == "dynamic"
         fit(model, make_text_loader(warm_up, batch_size, pad_to=pad_to), config=fit_config, device=device)
         _synchronise(device)
         started = time.perf_counter()
-        fit(model, make_text_loader(timed, batch_size, shuffle=True, seed=seed, bucket_by_length=bucket,
-                                    pad_to=pad_to), config=fit_config, device=device)
+        fit(model, timed_loader, config=fit_config, device=device)
         _synchronise(device)
         seconds = time.perf_counter() - started
     result["samples_per_second"] = n_timed / seconds

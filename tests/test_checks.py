@@ -48,6 +48,9 @@ REFERENCES = {
     "gru_step_by_hand": lambda x, h, w_ih, w_hh, b_ih, b_hh: torch_gru_step(x, h, w_ih, w_hh, b_ih, b_hh),
     # Chapter 11: the tokeniser's own function (itself checked against transformers).
     "wordpiece_by_hand": wordpiece.wordpiece,
+    "warmup_factor": lambda step, warmup_steps, total_steps: (
+        step / warmup_steps if step < warmup_steps
+        else max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))),
 }
 
 
@@ -438,6 +441,16 @@ def als_round_unpenalised(matrix, reg_user, reg_item):
     return als_round_by_loops(matrix, 0.0, 0.0)
 
 
+
+def warmup_never_decays(step, warmup_steps, total_steps):
+    return min(1.0, step / warmup_steps) if warmup_steps else 1.0
+
+
+def warmup_decays_from_the_first_step(step, warmup_steps, total_steps):
+    if step < warmup_steps:
+        return step / warmup_steps
+    return max(0.0, (total_steps - step) / total_steps)
+
 WRONG = [
     ("msd_similarity_rows", msd_over_all_items, "two rows, two co-rated items", "wrong values"),
     ("msd_similarity_rows", msd_without_plus_one, "two rows, two co-rated items", "wrong values"),
@@ -494,6 +507,8 @@ WRONG = [
     ("wordpiece_by_hand", wordpiece_shortest_first, "a word that is one piece", "wrong pieces"),
     ("wordpiece_by_hand", wordpiece_without_prefix, "the longest first piece wins", "wrong pieces"),
     ("wordpiece_by_hand", wordpiece_unknown_part_only, "exists only without ##", "wrong pieces"),
+    ("warmup_factor", warmup_never_decays, "half-way through the decay", "wrong value"),
+    ("warmup_factor", warmup_decays_from_the_first_step, "the peak", "wrong value"),
 ]
 
 

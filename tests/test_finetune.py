@@ -24,7 +24,7 @@ from tutorial_lib.models.text_classifier import (  # noqa: E402
     TokenisedTextDataset,
     make_text_loader,
 )
-from tutorial_lib.training import checkpoints  # noqa: E402
+from tutorial_lib.training import checkpoints, loop  # noqa: E402
 from tutorial_lib.training.loop import (  # noqa: E402
     FitConfig,
     classification_loss,
@@ -200,6 +200,45 @@ def test_the_best_checkpoint_reloads_with_identical_logits(tmp_path):
     np.testing.assert_array_equal(got, expected)
     # The file holds tensors only.
     assert set(load_file(tmp_path / "best" / "model.safetensors")) == set(model.state_dict())
+    # It holds the best epoch, not the last one.
+    best_loss = loop.evaluate(reloaded, valid_loader)["valid_loss"]
+    assert best_loss == pytest.approx(min(result["history"]["valid_loss"]), rel=1e-6)
+
+
+def test_the_best_checkpoint_is_the_best_epoch_even_when_later_epochs_are_worse(tmp_path):
+    train, valid = _examples(16, seed=8), _examples(16, seed=9)  # unrelated labels: it overfits
+    model = _model()
+    result = fit(model, make_text_loader(train, 4, shuffle=True), make_text_loader(valid, 16),
+                 FitConfig(epochs=8, lr=5e-3, warmup_fraction=0.0, progress=False), checkpoint_dir=tmp_path)
+    losses = result["history"]["valid_loss"]
+    assert int(np.argmin(losses)) + 1 < len(losses)  # a later epoch was worse
+    final_loss = loop.evaluate(model, make_text_loader(valid, 16))["valid_loss"]
+    assert final_loss == pytest.approx(min(losses), rel=1e-6)
+
+
+class _RecordingModel(torch.nn.Module):
+    """Logits from a bag of embeddings; remembers the first ids of every batch it sees."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.EmbeddingBag(VOCAB_SIZE, 1)
+        self.seen = []
+
+    def forward(self, input_ids, attention_mask):
+        if self.training:
+            self.seen.append(input_ids[:, 1].tolist())
+        return self.embedding(input_ids)[:, 0]
+
+
+def test_each_epoch_is_shuffled_anew_and_the_same_on_every_run():
+    loader = make_text_loader(_examples(12, seed=10), 4, shuffle=True, seed=3)
+    first, second = _RecordingModel(), _RecordingModel()
+    fit(first, loader, config=FitConfig(epochs=2, progress=False))
+    fit(second, make_text_loader(_examples(12, seed=10), 4, shuffle=True, seed=3),
+        config=FitConfig(epochs=2, progress=False))
+    epoch_1, epoch_2 = first.seen[:3], first.seen[3:]
+    assert epoch_1 != epoch_2  # set_epoch reached the sampler
+    assert first.seen == second.seen  # the order depends on the seed and the epoch only
 
 
 def test_resuming_gives_the_same_loss_curve_as_an_uninterrupted_run(tmp_path):

@@ -88,9 +88,23 @@ def test_bert_base_chinese_weights_offline_raise_the_clear_error():
         pretrained.load_encoder_model(pretrained.BERT_BASE_CHINESE)
 
 
-def test_bert_base_chinese_tokenizer_works_offline(tokenizer):
+def test_bert_base_chinese_tokenizer_works_offline():
     offline = pretrained.load_tokenizer(pretrained.BERT_BASE_CHINESE)
-    assert offline("数字2024和hello")["input_ids"] == tokenizer("数字2024和hello")["input_ids"]
+    ids = offline("数字2024和hello")["input_ids"]
+    lines = pretrained.bert_chinese_vocab_path().read_text(encoding="utf-8").split("\n")
+    assert [lines[i] for i in ids] == ["[CLS]", "数", "字", "202", "##4", "和", "hello", "[SEP]"]
+
+
+def test_no_network_without_the_offline_switch_fails_fast(monkeypatch):
+    # The switch is off, but no connection to the hub opens: no retries, the clear error.
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE")
+    monkeypatch.setattr(pretrained, "_HUB_ADDRESS", ("127.0.0.1", 9))  # nothing listens there
+    started = time.perf_counter()
+    with pytest.raises(PretrainedModelUnavailableError, match="could not be reached"):
+        pretrained.load_encoder_model("no-such-org/no-such-bert-model")
+    assert pretrained.load_tokenizer(pretrained.BERT_BASE_CHINESE) is not None
+    assert time.perf_counter() - started < 10
 
 
 def test_a_missing_directory_is_named(tmp_path):

@@ -62,14 +62,18 @@ AVAILABLE: list[str] = [
     # Chapter 5: rating prediction
     "msd_similarity_rows",
     "baseline_als_round",
-    # chapter 7
+    # Chapter 7: embeddings
     "sgns_loss_by_hand",
     # Chapter 8: convolution
     "conv1d_single_channel",
     # Chapter 9: recurrence
     "gru_step_by_hand",
+    # Chapter 10: attention
+    "attention_by_hand",
     # Chapter 11: pretrained encoders
     "wordpiece_by_hand",
+    # Chapter 12: fine-tuning
+    "warmup_factor",
 ]
 
 __all__ = [
@@ -994,8 +998,6 @@ def wordpiece_by_hand(student_wordpiece: Callable) -> CheckResult:
 
 # Chapter 10: scaled dot-product attention
 # --------------------------------------------------------------------------------------
-AVAILABLE.append("attention_by_hand")
-__all__.append("attention_by_hand")
 
 
 def _attention_reference(query, key, value, mask):
@@ -1042,3 +1044,27 @@ def attention_by_hand(student_attention: Callable) -> CheckResult:
              value=rng.normal(size=(6, 16)), mask=None),
     ]
     return run_check("attention_by_hand", student_attention, _attention_reference, cases)
+# Chapter 12: fine-tuning
+# --------------------------------------------------------------------------------------
+def warmup_factor(student_factor: Callable) -> CheckResult:
+    """Check ``student_factor(step, warmup_steps, total_steps)``: the learning-rate multiplier.
+
+    Linear warm-up from 0 to 1 over ``warmup_steps`` steps (steps counted from 0), then linear
+    decay to 0 at ``total_steps``, and 0 after that; with ``warmup_steps = 0`` step 0 has 1.
+    Return one number.
+    """
+    __tracebackhide__ = True
+    from tutorial_lib.training.loop import warmup_factor as reference
+
+    cases = [
+        Case("the first step of a warm-up", step=0, warmup_steps=10, total_steps=100),
+        Case("half-way through the warm-up", step=5, warmup_steps=10, total_steps=100),
+        Case("the end of the warm-up (the peak)", step=10, warmup_steps=10, total_steps=100),
+        Case("half-way through the decay", step=55, warmup_steps=10, total_steps=100),
+        Case("the last step", step=99, warmup_steps=10, total_steps=100),
+        Case("past the end (stays 0)", step=120, warmup_steps=10, total_steps=100),
+        Case("no warm-up, first step", step=0, warmup_steps=0, total_steps=50),
+        Case("no warm-up, step 25 of 50", step=25, warmup_steps=0, total_steps=50),
+        Case("warm-up over every step", step=3, warmup_steps=8, total_steps=8),
+    ]
+    return run_check("warmup_factor", student_factor, reference, cases)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from pathlib import Path
 
 import torch
@@ -70,6 +71,24 @@ class PretrainedModelUnavailableError(OSError):
 # ---------------------------------------------------------------------------------------------
 # Where things are
 # ---------------------------------------------------------------------------------------------
+#: Where the hub is reached, and how long to wait for a connection before calling it offline.
+_HUB_ADDRESS = ("huggingface.co", 443)
+_HUB_TIMEOUT_S = 3.0
+
+
+def _hub_reachable() -> bool:
+    """True when a TCP connection to the hub opens within a few seconds.
+
+    Without this check a machine with no network (and no offline switch set) would spend
+    about 20 s per file in the hub client's retries, writing "Retrying" lines to stderr.
+    """
+    try:
+        with socket.create_connection(_HUB_ADDRESS, timeout=_HUB_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
+
+
 def _is_offline() -> bool:
     """True when the Hugging Face offline switches are set (read at call time, not import)."""
     return any(os.environ.get(name, "").strip().upper() in {"1", "ON", "YES", "TRUE"}
@@ -120,7 +139,7 @@ def _resolve(name_or_path: str, what: str) -> tuple[str, bool]:
                 f"directory written by save_pretrained, or a hub name such as '{BERT_BASE_CHINESE}'."
             )
         return os.fspath(directory), True
-    if _is_offline():
+    if _is_offline() or not _hub_reachable():
         snapshot = _cached_snapshot(name_or_path)
         if snapshot is None:
             raise _unavailable(name_or_path, what, FileNotFoundError("not in the local Hugging Face cache"))
@@ -131,7 +150,7 @@ def _resolve(name_or_path: str, what: str) -> tuple[str, bool]:
 def _unavailable(name_or_path: str, what: str, cause: BaseException) -> PretrainedModelUnavailableError:
     first_line = str(cause).strip().splitlines()[0][:300] if str(cause).strip() else type(cause).__name__
     mode = ("offline mode is on (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE)" if _is_offline()
-            else "the hub could not be reached or has no such model")
+            else "the hub could not be reached (offline) or has no such model")
     return PretrainedModelUnavailableError(
         f"Could not load the {what} {name_or_path!r}: {mode}. Ways out: (1) go online (on Colab "
         f"the hub name works as it is) and check the name on https://huggingface.co; (2) pass a "

@@ -11,7 +11,7 @@ Only arguments that exist in both transformers 4.4x and 5.x are used: ``eval_str
 as a whole number (``warmup_ratio`` is gone), and no tokenizer is passed (``tokenizer=`` became
 ``processing_class=``): our collate pads, so the Trainer needs none.
 
-:func:`add_lora` wraps an encoder's attention projections with LoRA adapters (Hu et al. 2021,
+:func:`add_lora` wraps an encoder's attention projections with LoRA adapters (Hu et al. 2022,
 "LoRA: Low-Rank Adaptation of Large Language Models"): each frozen weight matrix ``W`` gets a
 trainable low-rank update ``(alpha / r) · B A``, with ``A`` of shape ``(r, d_in)`` and ``B`` of
 shape ``(d_out, r)`` starting at zero, so training begins from the pretrained model exactly.

@@ -104,39 +104,47 @@ def distributed_sampler(dataset, context: DistributedContext, shuffle: bool = Tr
 # A check that runs on two CPU processes: python -m torch.distributed.run --nproc_per_node=2
 #   -m tutorial_lib.training.distributed OUTPUT_FILE --batch-size 4
 # ---------------------------------------------------------------------------------------------
-def train_tiny_check(output_file, batch_size: int, epochs: int = 2, n_examples: int = 32) -> None:
-    """Train a tiny BERT classifier on a fixed synthetic set; rank 0 saves its weights.
+def train_tiny_check(output_file, batch_size: int, epochs: int = 2,
+                     n_examples: int = 32) -> None:
+    """Train a tiny BERT classifier on fixed data; rank 0 saves its weights.
 
-    Run once under ``torchrun`` with N processes and ``batch_size`` b, and once as a single
-    process with ``batch_size`` N × b: the two saved weight files must agree (to float
-    rounding), because a DDP step *is* a step on the global batch. Dropout is off so that
+    Run it under torchrun with N processes and batch_size b, and as one
+    process with batch_size N * b: the saved weights agree to rounding,
+    because a DDP step is a step on the global batch. Dropout is off, so
     the processes' different dropout masks cannot make them differ.
     """
     import numpy as np
     from safetensors.torch import save_model
 
     from tutorial_lib.models.pretrained import tiny_bert
-    from tutorial_lib.models.text_classifier import BertClassifier, TokenisedTextDataset, make_text_loader
+    from tutorial_lib.models.text_classifier import (
+        BertClassifier, TokenisedTextDataset, make_text_loader)
     from tutorial_lib.training.loop import FitConfig, fit
 
     torch.set_num_threads(1)
     batch_size = check_int(batch_size, "batch_size", min_val=1)
-    context = setup()
-    rng = np.random.default_rng(0)
+    context = setup()  # joins the process group under torchrun
+    rng = np.random.default_rng(0)  # the same data in every process
     vocab_size = 64
-    input_ids = [[2, *rng.integers(5, vocab_size, size=rng.integers(3, 12)).tolist(), 3] for _ in range(n_examples)]
+    lengths = rng.integers(3, 12, size=n_examples)
+    input_ids = [[2, *rng.integers(5, vocab_size, size=n), 3]
+                 for n in lengths]
     labels = np.array([int(7 in ids[1:-1]) for ids in input_ids])
     dataset = TokenisedTextDataset(input_ids, labels)
-    encoder = tiny_bert("encoder", seed=0, vocab_size=vocab_size, hidden_size=16, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=16, dropout=0.0)
+    encoder = tiny_bert("encoder", seed=0, vocab_size=vocab_size,
+                        hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32,
+                        max_position_embeddings=16, dropout=0.0)
     torch.manual_seed(0)
-    model = wrap(BertClassifier(encoder, n_classes=2, dropout=0.0), context)
-    loader = make_text_loader(dataset, batch_size, sampler=distributed_sampler(dataset, context, seed=0))
-    fit(model, loader, config=FitConfig(epochs=epochs, lr=1e-3, warmup_fraction=0.0, progress=False),
-        device=context.device)
-    if is_main_process():
-        inner = model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
-        save_model(inner, str(output_file))
+    classifier = BertClassifier(encoder, n_classes=2, dropout=0.0)
+    model = wrap(classifier, context)  # DDP when there are N processes
+    sampler = distributed_sampler(dataset, context, seed=0)  # 1/N each
+    loader = make_text_loader(dataset, batch_size, sampler=sampler)
+    settings = FitConfig(epochs=epochs, lr=1e-3, warmup_fraction=0.0,
+                         progress=False)
+    fit(model, loader, config=settings, device=context.device)
+    if is_main_process():  # one file, written once
+        save_model(classifier, str(output_file))
     cleanup()
 
 

@@ -31,6 +31,7 @@ that was interrupted resume exactly, with the same loss curve.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import shutil
 import time
@@ -46,7 +47,7 @@ from tutorial_lib.training import checkpoints
 from tutorial_lib.training.tabular import _check_device
 from tutorial_lib.validation import ArgumentTypeError, check_bool, check_choice, check_int, check_real
 
-__all__ = ["FitConfig", "classification_loss", "parameter_groups", "linear_warmup_schedule",
+__all__ = ["FitConfig", "classification_loss", "parameter_groups", "warmup_factor", "linear_warmup_schedule",
            "resolve_precision", "evaluate", "predict_logits", "fit", "remove_checkpoints"]
 
 #: Metrics that :func:`evaluate` returns, with whether larger is better.
@@ -112,34 +113,42 @@ def classification_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Ten
     return torch.nn.functional.cross_entropy(logits.float(), labels.long())
 
 
-def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
-    """AdamW parameter groups: weight decay on matrices, none on biases and norm weights.
+def parameter_groups(model: torch.nn.Module,
+                     weight_decay: float) -> list[dict]:
+    """AdamW groups: weight decay on matrices, none on biases and norms.
 
-    The rule is by shape: a parameter with fewer than two dimensions is a bias or the scale of
-    a LayerNorm, and is not decayed (the same split as transformers' ``Trainer``, which goes by
-    name). Frozen parameters (``requires_grad=False``, e.g. under LoRA) are left out.
+    The rule goes by shape: a parameter with fewer than two dimensions is a
+    bias or a LayerNorm scale, and is not decayed (the split transformers'
+    Trainer makes by name). Frozen parameters (LoRA) are left out.
     """
     weight_decay = check_real(weight_decay, "weight_decay", min_val=0)
-    decayed = [p for p in model.parameters() if p.requires_grad and p.ndim >= 2]
-    not_decayed = [p for p in model.parameters() if p.requires_grad and p.ndim < 2]
+    trained = [p for p in model.parameters() if p.requires_grad]
+    decayed = [p for p in trained if p.ndim >= 2]  # weight matrices
+    not_decayed = [p for p in trained if p.ndim < 2]  # biases, norms
     return [{"params": decayed, "weight_decay": weight_decay},
             {"params": not_decayed, "weight_decay": 0.0}]
 
 
+def warmup_factor(step: int, warmup_steps: int, total_steps: int) -> float:
+    """The multiplier of the peak learning rate at optimizer step ``step`` (counted from 0).
+
+    ``step / warmup_steps`` during the warm-up, then ``(total_steps - step) / (total_steps -
+    warmup_steps)`` down to 0 at ``total_steps``, and 0 after that.
+    """
+    if step < warmup_steps:
+        return step / warmup_steps
+    return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+
 def linear_warmup_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
-    """Learning rate × ``step / warmup_steps`` while warming up, then linear decay to 0 at ``total_steps``.
+    """Learning rate × :func:`warmup_factor`: linear warm-up, then linear decay to 0.
 
     The same schedule as transformers' ``get_linear_schedule_with_warmup``.
     """
     warmup_steps = check_int(warmup_steps, "warmup_steps", min_val=0)
     total_steps = check_int(total_steps, "total_steps", min_val=1)
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return step / warmup_steps
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, functools.partial(warmup_factor, warmup_steps=warmup_steps, total_steps=total_steps))
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
@@ -329,7 +338,10 @@ def fit(model: torch.nn.Module, train_loader: DataLoader, valid_loader: DataLoad
             with _autocast(precision, device):
                 logits = _logits(model, batch)
             loss = loss_fn(logits.float(), batch["labels"])
-            scaler.scale(loss / config.gradient_accumulation_steps).backward()
+            # The mean over the batches of this step's group (the last group may be shorter).
+            group_start = (batch_number - 1) // config.gradient_accumulation_steps * config.gradient_accumulation_steps
+            group_size = min(config.gradient_accumulation_steps, len(train_loader) - group_start)
+            scaler.scale(loss / group_size).backward()
             n_in_batch = batch["labels"].shape[0]
             total_loss += loss.item() * n_in_batch
             n_examples += n_in_batch
