@@ -195,7 +195,7 @@ def make_text_loader(
 # The model
 # --------------------------------------------------------------------------------------
 class TextCNN(nn.Module):
-    """Embedding -> parallel Conv1d + ReLU -> masked max over time -> dropout -> linear.
+    """Embedding -> Conv1d + ReLU per width -> max over time -> linear.
 
     Parameters
     ----------
@@ -214,55 +214,63 @@ class TextCNN(nn.Module):
 
     Shapes
     ------
-    ``forward(token_ids (batch, seq_len), lengths (batch,) or None) -> (batch, n_classes)``
+    ``forward(token_ids (batch, seq_len), lengths (batch,) or None)``
+    returns logits of shape ``(batch, n_classes)``.
     """
 
-    def __init__(
-        self,
-        vocab_size: int,
-        n_classes: int,
-        *,
-        embedding_dim: int,
-        kernel_sizes: Sequence[int],
-        n_filters: int,
-        dropout: float,
-    ):
+    def __init__(self, vocab_size: int, n_classes: int, *,
+                 embedding_dim: int, kernel_sizes: Sequence[int],
+                 n_filters: int, dropout: float):
         super().__init__()
         vocab_size = check_int(vocab_size, "vocab_size", min_val=2)
         n_classes = check_int(n_classes, "n_classes", min_val=2)
-        embedding_dim = check_int(embedding_dim, "embedding_dim", min_val=1)
+        d = check_int(embedding_dim, "embedding_dim", min_val=1)
         n_filters = check_int(n_filters, "n_filters", min_val=1)
-        if isinstance(kernel_sizes, (str, bytes)) or not isinstance(kernel_sizes, Sequence) or not kernel_sizes:
-            raise ArgumentTypeError(f"kernel_sizes must be a non-empty sequence of positive ints, got {kernel_sizes!r}.")
-        self.kernel_sizes = tuple(check_int(k, f"kernel_sizes[{i}]", min_val=1) for i, k in enumerate(kernel_sizes))
-        dropout = check_real(dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-        self.convolutions = nn.ModuleList(nn.Conv1d(embedding_dim, n_filters, k) for k in self.kernel_sizes)
+        self.kernel_sizes = _check_kernel_sizes(kernel_sizes)
+        dropout = check_real(dropout, "dropout", min_val=0, max_val=1,
+                             include_boundaries="left")
+        self.embedding = nn.Embedding(vocab_size, d, padding_idx=0)
+        self.convolutions = nn.ModuleList(
+            nn.Conv1d(d, n_filters, width) for width in self.kernel_sizes
+        )
         self.dropout = nn.Dropout(float(dropout))
-        self.output = nn.Linear(n_filters * len(self.kernel_sizes), n_classes)
+        n_pooled = n_filters * len(self.kernel_sizes)
+        self.output = nn.Linear(n_pooled, n_classes)
 
-    def pooled_features(self, token_ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """The max-over-time vector of each text, shape (batch, n_filters * n_widths)."""
+    def pooled_features(self, token_ids, lengths=None):
+        """The max-over-time vector, shape (batch, n_filters * n_widths)."""
         if token_ids.dim() != 2 or token_ids.dtype != torch.long:
-            raise ValueError(f"token_ids must be a LongTensor of shape (batch, seq_len), got {token_ids.dtype} {tuple(token_ids.shape)}.")
-        embedded = self.embedding(token_ids).transpose(1, 2)  # (batch, d, seq_len): channels first for Conv1d
+            raise ValueError(
+                "token_ids must be a LongTensor of shape (batch, seq_len), "
+                f"got {token_ids.dtype} {tuple(token_ids.shape)}."
+            )
+        # Channels first for Conv1d: (batch, d, seq_len).
+        embedded = self.embedding(token_ids).transpose(1, 2)
         pooled = []
-        for convolution, width in zip(self.convolutions, self.kernel_sizes):
-            # k - 1 zero cells after the end: a window starts at every position 0 .. seq_len - 1.
-            padded = F.pad(embedded, (0, width - 1))  # (batch, d, seq_len + k - 1)
-            feature_maps = torch.relu(convolution(padded))  # (batch, n_filters, seq_len)
+        for conv, width in zip(self.convolutions, self.kernel_sizes):
+            # k - 1 zero cells after the end: a window starts at every
+            # position 0 .. seq_len - 1.
+            padded = F.pad(embedded, (0, width - 1))
+            maps = torch.relu(conv(padded))  # (batch, n_filters, seq_len)
             if lengths is not None:
-                # Window t covers tokens t .. t + k - 1; it holds a real token when t < length.
-                # An empty text keeps window 0 (all padding) so that its max is defined.
-                starts = torch.arange(feature_maps.shape[2], device=token_ids.device)  # (n_windows,)
-                real = starts[None, :] < lengths.clamp(min=1)[:, None]  # (batch, n_windows)
-                feature_maps = feature_maps.masked_fill(~real[:, None, :], float("-inf"))
-            pooled.append(feature_maps.max(dim=2).values)  # (batch, n_filters)
-        return torch.cat(pooled, dim=1)  # (batch, n_filters * n_widths)
+                # Window t holds a token of the text when t < length (an
+                # empty text keeps window 0, so that its max exists).
+                starts = torch.arange(maps.shape[2], device=maps.device)
+                real = starts[None, :] < lengths.clamp(min=1)[:, None]
+                maps = maps.masked_fill(~real[:, None, :], float("-inf"))
+            pooled.append(maps.max(dim=2).values)  # (batch, n_filters)
+        return torch.cat(pooled, dim=1)
 
-    def forward(self, token_ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """Class logits, shape (batch, n_classes), for ids (batch, seq_len) and lengths (batch,)."""
-        return self.output(self.dropout(self.pooled_features(token_ids, lengths)))
+    def forward(self, token_ids, lengths=None):
+        """Class logits, (batch, n_classes), of ids (batch, seq_len)."""
+        features = self.pooled_features(token_ids, lengths)
+        return self.output(self.dropout(features))
+
+
+def _check_kernel_sizes(kernel_sizes) -> tuple[int, ...]:
+    if isinstance(kernel_sizes, (str, bytes)) or not isinstance(kernel_sizes, Sequence) or not kernel_sizes:
+        raise ArgumentTypeError(f"kernel_sizes must be a non-empty sequence of positive ints, got {kernel_sizes!r}.")
+    return tuple(check_int(k, f"kernel_sizes[{i}]", min_val=1) for i, k in enumerate(kernel_sizes))
 
 
 # --------------------------------------------------------------------------------------
