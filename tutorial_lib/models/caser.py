@@ -118,7 +118,7 @@ class CaserNetwork(nn.Module):
         return torch.relu(self.hidden(self.dropout(features)))  # (B, d)
 
     def forward(self, inputs, users):
-        """Scores (batch, n_items + 1) of codes (batch, L), users (batch,)."""
+        """Scores (batch, n_items + 1) of codes (batch, L) and users."""
         z = self.sequence_embedding(inputs)  # (B, d)
         user_vectors = self.user_embedding(users)  # (B, d): P_u
         return self.output(torch.cat([z, user_vectors], dim=1))
