@@ -8,7 +8,7 @@ import torch
 from sklearn.metrics import f1_score, ndcg_score, roc_auc_score
 
 from tutorial_lib.book import checks
-from tutorial_lib.data import tfidf
+from tutorial_lib.data import tfidf, wordpiece
 from tutorial_lib.models import item2vec, logistic, neighbourhood
 
 # Each check's reference solution: every check must pass on it.
@@ -44,6 +44,10 @@ REFERENCES = {
     "conv1d_single_channel": lambda x, w, b, stride, padding: (
         np.convolve(np.pad(x, padding), w[::-1], mode="valid")[::stride] + b
     ),
+    # Chapter 9: torch's own GRU cell
+    "gru_step_by_hand": lambda x, h, w_ih, w_hh, b_ih, b_hh: torch_gru_step(x, h, w_ih, w_hh, b_ih, b_hh),
+    # Chapter 11: the tokeniser's own function (itself checked against transformers).
+    "wordpiece_by_hand": wordpiece.wordpiece,
 }
 
 
@@ -57,6 +61,46 @@ def conv1d_ignores_the_stride(x, w, b, stride, padding):
 
 def conv1d_pads_one_side(x, w, b, stride, padding):
     return np.convolve(np.pad(x, (padding, 0)), w[::-1], mode="valid")[::stride] + b
+
+
+def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    cell = torch.nn.GRUCell(weight_ih.shape[1], weight_hh.shape[1]).double()
+    with torch.no_grad():
+        for name, value in [("weight_ih", weight_ih), ("weight_hh", weight_hh), ("bias_ih", bias_ih),
+                            ("bias_hh", bias_hh)]:
+            getattr(cell, name).copy_(torch.as_tensor(value))
+        return cell(torch.as_tensor(x), torch.as_tensor(h)).numpy()
+
+
+def _gru_gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    hidden = h.shape[1]
+    blocks = [slice(0, hidden), slice(hidden, 2 * hidden), slice(2 * hidden, 3 * hidden)]
+    x_parts = [x @ weight_ih[b].T + bias_ih[b] for b in blocks]
+    h_parts = [h @ weight_hh[b].T + bias_hh[b] for b in blocks]
+    return x_parts, h_parts, blocks
+
+
+def gru_reset_before_the_product(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    # Cho et al.'s form, W_hn (r * h) + b_hn: a different function from PyTorch's
+    (x_r, x_z, x_n), (h_r, h_z, _), blocks = _gru_gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    r, z = logistic.sigmoid(x_r + h_r), logistic.sigmoid(x_z + h_z)
+    n = np.tanh(x_n + (r * h) @ weight_hh[blocks[2]].T + bias_hh[blocks[2]])
+    return (1 - z) * n + z * h
+
+
+def gru_update_gate_swapped(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    (x_r, x_z, x_n), (h_r, h_z, h_n), _ = _gru_gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    r, z = logistic.sigmoid(x_r + h_r), logistic.sigmoid(x_z + h_z)
+    n = np.tanh(x_n + r * h_n)
+    return z * n + (1 - z) * h
+
+
+def gru_gate_order_z_r_n(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    (x_z, x_r, x_n), (h_z, h_r, h_n), _ = _gru_gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    r, z = logistic.sigmoid(x_r + h_r), logistic.sigmoid(x_z + h_z)
+    n = np.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
 
 
 def _log_sigmoid(x):
@@ -83,6 +127,41 @@ def sgns_summed_over_the_batch(centre, context, negatives):
     positive = np.sum(context * centre, axis=1)
     negative = np.einsum("bkd,bd->bk", negatives, centre)
     return float(np.sum(-_log_sigmoid(positive) - _log_sigmoid(-negative).sum(axis=1)))
+
+
+def wordpiece_shortest_first(word, vocab):
+    # Takes the shortest matching piece each time: "u" + ... instead of "un" + ...
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(start + 1, len(word) + 1):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                break
+        else:
+            return ["[UNK]"]
+        pieces.append(piece)
+        start = end
+    return pieces
+
+
+def wordpiece_without_prefix(word, vocab):
+    # Forgets the ## of continuation pieces
+    return [piece.removeprefix("##") for piece in wordpiece.wordpiece(word, vocab)]
+
+
+def wordpiece_unknown_part_only(word, vocab):
+    # Keeps the pieces found and marks only the unmatched rest as [UNK]
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(len(word), start, -1):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                pieces.append(piece)
+                start = end
+                break
+        else:
+            return pieces + ["[UNK]"]
+    return pieces
 
 
 def msd_by_loops(matrix):
@@ -409,6 +488,12 @@ WRONG = [
     ("conv1d_single_channel", conv1d_flips_the_kernel, "the chapter's example", "wrong values"),
     ("conv1d_single_channel", conv1d_ignores_the_stride, "stride 2", "wrong shape"),
     ("conv1d_single_channel", conv1d_pads_one_side, "padding 1", "wrong shape"),
+    ("gru_step_by_hand", gru_reset_before_the_product, "one sequence, one input", "wrong value"),
+    ("gru_step_by_hand", gru_update_gate_swapped, "one sequence, one input", "wrong value"),
+    ("gru_step_by_hand", gru_gate_order_z_r_n, "one sequence, one input", "wrong value"),
+    ("wordpiece_by_hand", wordpiece_shortest_first, "a word that is one piece", "wrong pieces"),
+    ("wordpiece_by_hand", wordpiece_without_prefix, "the longest first piece wins", "wrong pieces"),
+    ("wordpiece_by_hand", wordpiece_unknown_part_only, "exists only without ##", "wrong pieces"),
 ]
 
 

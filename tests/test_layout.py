@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tutorial_lib"
 # Modules allowed to import PyTorch at module level (everything else imports it lazily, if at
 # all, so that `import tutorial_lib` and the data code work without loading torch).
-TORCH_MODULES = {"training"}
-TORCH_SUBPACKAGES = {"models"}
+TORCH_MODULES: set[str] = set()
+TORCH_SUBPACKAGES = {"models", "training"}
 
 
 def _modules() -> list[str]:

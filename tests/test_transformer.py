@@ -159,3 +159,24 @@ def test_copy_checks_the_settings_and_bad_masks():
         copy_encoder_block_to_torch(EncoderBlock(8, 2, 16), nn.TransformerEncoderLayer(8, 2, 16, layer_norm_eps=1e-12))
     with pytest.raises(ValueError, match="padding_mask"):
         EncoderBlock(8, 2, 16)(torch.zeros(1, 3, 8), torch.ones(1, 3))
+
+
+def test_attention_pooling_classifier_shapes_and_masks():
+    from tutorial_lib.models.transformer import AttentionPoolingClassifier, ReviewAttentionConfig
+
+    torch.manual_seed(0)
+    model = AttentionPoolingClassifier(vocab_size=20, max_len=6, d_model=8, n_heads=2, d_ff=16).eval()
+    codes = torch.tensor([[3, 4, 5, 0, 0, 0], [7, 8, 9, 10, 11, 12]])
+    logits = model(codes)
+    assert logits.shape == (2,)
+    torch.testing.assert_close(model(codes.float()), logits)  # make_loader's float32 ids
+    block_weights, pooling = model.attention_maps(codes)
+    assert block_weights.shape == (2, 2, 6, 6) and pooling.shape == (2, 6)
+    assert (pooling[0, 3:] == 0).all() and (block_weights[0, :, :, 3:] == 0).all()
+    torch.testing.assert_close(pooling.sum(-1), torch.ones(2))
+    # the first review's logit does not depend on what the other row of the batch holds
+    torch.testing.assert_close(model(codes[:1]), logits[:1])
+    quick, full = ReviewAttentionConfig.for_profile("quick"), ReviewAttentionConfig.for_profile("full")
+    assert quick.cost() < full.cost()
+    with pytest.raises(ValueError, match="codes must be"):
+        model(torch.zeros(1, 5, dtype=torch.long))

@@ -4,7 +4,7 @@ Subpackages (each holds one kind of thing):
 
 - ``data``: downloads, datasets, splits, Chinese text processing, features.
 - ``models``: one module per model family, each from scratch beside its library twin.
-- ``training``: the small PyTorch training loop the chapters share.
+- ``training``: the PyTorch training loops (feature matrices; fine-tuning, checkpoints, DDP).
 - ``evaluation``: metrics, evaluation protocols and results records.
 - ``book``: what only the notebooks need: run profiles, the Colab set-up cell, figures,
   the sources' errata.

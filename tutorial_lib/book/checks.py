@@ -66,6 +66,10 @@ AVAILABLE: list[str] = [
     "sgns_loss_by_hand",
     # Chapter 8: convolution
     "conv1d_single_channel",
+    # Chapter 9: recurrence
+    "gru_step_by_hand",
+    # Chapter 11: pretrained encoders
+    "wordpiece_by_hand",
 ]
 
 __all__ = [
@@ -889,3 +893,101 @@ def conv1d_single_channel(student_conv: Callable) -> CheckResult:
              padding=2),
     ]
     return run_check("conv1d_single_channel", student_conv, _conv1d_single_channel_reference, cases)
+# Chapter 9: recurrence
+# --------------------------------------------------------------------------------------
+def _gru_step_reference(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    import torch
+
+    from tutorial_lib.models.recurrent import GRUCell
+
+    weight_ih = np.asarray(weight_ih, dtype=np.float64)
+    cell = GRUCell(weight_ih.shape[1], weight_ih.shape[0] // 3).double()
+    with torch.no_grad():
+        for name, value in [("weight_ih", weight_ih), ("weight_hh", weight_hh),
+                            ("bias_ih", bias_ih), ("bias_hh", bias_hh)]:
+            getattr(cell, name).copy_(torch.as_tensor(np.asarray(value, dtype=np.float64)))
+        as_tensor = lambda values: torch.as_tensor(np.asarray(values, dtype=np.float64))  # noqa: E731
+        return cell(as_tensor(x), as_tensor(h)).numpy()
+
+
+def gru_step_by_hand(student_step: Callable) -> CheckResult:
+    """Check ``student_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)``: one GRU step.
+
+    ``x`` has shape ``(batch, input_size)`` and ``h`` ``(batch, hidden_size)``; the weights
+    are laid out as PyTorch's ``nn.GRU``: ``weight_ih`` ``(3 * hidden_size, input_size)``
+    and ``weight_hh`` ``(3 * hidden_size, hidden_size)``, their row blocks the gates r, z,
+    n in that order, with biases ``(3 * hidden_size,)`` in the same order. Return the new
+    hidden state, shape ``(batch, hidden_size)``, with PyTorch's equations (the reset gate
+    multiplies ``W_hn h + b_hn``).
+    """
+    __tracebackhide__ = True
+    rng = case_generator("gru_step_by_hand")
+
+    def case(description, batch, input_size, hidden_size, scale=1.0, zero_state=False):
+        rows = 3 * hidden_size
+        return Case(
+            description,
+            x=rng.normal(size=(batch, input_size)),
+            h=np.zeros((batch, hidden_size)) if zero_state else rng.uniform(-1, 1, size=(batch, hidden_size)),
+            weight_ih=scale * rng.normal(size=(rows, input_size)),
+            weight_hh=scale * rng.normal(size=(rows, hidden_size)),
+            bias_ih=scale * rng.normal(size=rows),
+            bias_hh=scale * rng.normal(size=rows),
+        )
+
+    cases = [
+        case("one sequence, one input, one hidden unit", 1, 1, 1),
+        case("one sequence, two inputs, three hidden units", 1, 2, 3),
+        case("four sequences, three inputs, two hidden units", 4, 3, 2),
+        case("a zero previous state", 3, 2, 4, zero_state=True),
+        case("more hidden units than inputs", 2, 1, 5),
+        case("large weights (saturated gates)", 3, 2, 3, scale=20.0),
+        case("small weights", 5, 4, 3, scale=0.01),
+        case("a batch of eight", 8, 3, 6),
+    ]
+    return run_check("gru_step_by_hand", student_step, _gru_step_reference, cases)
+# Chapter 11: WordPiece, greedy longest match first
+# --------------------------------------------------------------------------------------
+def _compare_pieces(expected, actual, rtol=None, atol=None) -> str | None:
+    """None when the two lists of word pieces are equal, else what differs."""
+    if actual is None:
+        return "your function returned None (is a `return` missing?)."
+    if not isinstance(actual, (list, tuple)) or not all(isinstance(piece, str) for piece in actual):
+        return f"expected a list of str, got {type(actual).__name__} {actual!r}."
+    if list(actual) == list(expected):
+        return None
+    return f"wrong pieces: expected {list(expected)!r}, got {list(actual)!r}."
+
+
+def _wordpiece_reference(word, vocab):
+    from tutorial_lib.data.wordpiece import wordpiece
+
+    return wordpiece(word, vocab)
+
+
+def wordpiece_by_hand(student_wordpiece: Callable) -> CheckResult:
+    """Check ``student_wordpiece(word, vocab)``: BERT's WordPiece for one word.
+
+    ``vocab`` is a dict ``{piece: id}`` that contains ``"[UNK]"``. Cut ``word`` from the
+    left, each time taking the longest piece in ``vocab``; every piece but the first is
+    looked up with the prefix ``##``. Return the list of pieces, or ``["[UNK]"]`` when some
+    part matches no piece or the word is longer than 100 characters.
+    """
+    __tracebackhide__ = True
+    english = {"[UNK]": 0, "un": 1, "##aff": 2, "##able": 3, "##a": 4, "##ff": 5, "u": 6, "##n": 7}
+    digits = {"[UNK]": 0, "123": 1, "##45": 2, "##4": 3, "##5": 4, "1": 5, "##2": 6, "##3": 7}
+    brand = {"[UNK]": 0, "hu": 1, "##awei": 2, "h": 3, "##u": 4, "##a": 5, "##we": 6, "##i": 7}
+    letters = {"[UNK]": 0, "a": 1, "##a": 2}
+    cases = [
+        Case("a word that is one piece", word="un", vocab=english),
+        Case("the longest first piece wins (un, not u)", word="unaffable", vocab=english),
+        Case("the longest continuation wins (##awei)", word="huawei", vocab=brand),
+        Case("digits: 123 then ##45", word="12345", vocab=digits),
+        Case("a continuation that exists only without ##", word="unun", vocab=english),
+        Case("one unmatched letter makes the whole word [UNK]", word="unaffablex", vocab=english),
+        Case("no first piece at all", word="xyz", vocab=english),
+        Case("a single character", word="h", vocab=brand),
+        Case("100 characters: still cut", word="a" * 100, vocab=letters),
+        Case("101 characters: [UNK]", word="a" * 101, vocab=letters),
+    ]
+    return run_check("wordpiece_by_hand", student_wordpiece, _wordpiece_reference, cases, compare=_compare_pieces)

@@ -27,6 +27,10 @@ __all__ = [
     "source004_metrics",
     # Chapter 8: convolution
     "SOURCE000_CONV_EXAMPLE",
+    # Chapter 9: recurrence
+    "RNNWorkedExample",
+    "rnn_steps",
+    "source000_rnn_example",
 ]
 
 
@@ -250,3 +254,127 @@ SOURCE000_CONV_EXAMPLE = {
     "bias": 0.5,
     "feature_map_size": 8,
 }
+# Chapter 9: source 000 §4.3's RNN example, recomputed
+# --------------------------------------------------------------------------------------
+def rnn_steps(weight_hh, weight_ih, bias, initial_state, inputs, activation: str = "tanh"):
+    """The states ``h_t = f(W_h h_{t-1} + W_x x_t + b)`` of a vanilla RNN, in NumPy.
+
+    Parameters
+    ----------
+    weight_hh : array_like, shape (hidden_size, hidden_size)
+        ``W_h``.
+    weight_ih : array_like, shape (hidden_size, input_size)
+        ``W_x``.
+    bias : array_like, shape (hidden_size,), or a number added to every unit
+    initial_state : array_like, shape (hidden_size,)
+        ``h_0``.
+    inputs : array_like, shape (seq_len, input_size)
+        ``x_1 ... x_T``.
+    activation : {"tanh", "relu"}
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (seq_len, hidden_size)
+        Row ``t - 1`` is ``h_t``.
+    """
+    import numpy as np
+
+    from tutorial_lib.validation import check_choice
+
+    activation = check_choice(activation, "activation", ("tanh", "relu"))
+    w_h = np.asarray(weight_hh, dtype=np.float64)
+    w_x = np.asarray(weight_ih, dtype=np.float64)
+    h = np.asarray(initial_state, dtype=np.float64)
+    x = np.asarray(inputs, dtype=np.float64)
+    if w_h.ndim != 2 or w_h.shape[0] != w_h.shape[1] or h.shape != (w_h.shape[0],):
+        raise ValueError(
+            f"weight_hh must be (hidden, hidden) and initial_state (hidden,), got {w_h.shape} and {h.shape}."
+        )
+    if w_x.ndim != 2 or w_x.shape[0] != len(h) or x.ndim != 2 or x.shape[1] != w_x.shape[1]:
+        raise ValueError(
+            f"weight_ih must be (hidden, input) and inputs (seq_len, input), got {w_x.shape} and {x.shape}."
+        )
+    b = np.broadcast_to(np.asarray(bias, dtype=np.float64), h.shape)
+    f = np.tanh if activation == "tanh" else (lambda z: np.maximum(z, 0.0))
+    states = []
+    for x_t in x:
+        h = f(w_h @ h + w_x @ x_t + b)
+        states.append(h)
+    return np.array(states)
+
+
+@dataclasses.dataclass(frozen=True)
+class RNNWorkedExample:
+    """Source 000 §4.3's three RNN steps: what it prints, and what its inputs give.
+
+    Attributes
+    ----------
+    weight : tuple of tuple of float
+        The one 2 x 2 matrix the source gives, ``W = [0.1, 0.2; 0.3, 0.4]``.
+    bias : float
+        ``b = 0.5``, added to both units.
+    initial_state : tuple of float
+        ``h_0 = (1, 0)``.
+    inputs : tuple of tuple of float
+        ``x_1, x_2, x_3``, never stated: read from the second row of the 2 x 2 matrices the
+        source multiplies ``W`` by at each step, ``[h_{t-1}; x_t]``, which gives
+        ``x_1 = (0, 1)``, ``x_2 = (0, 1)``, ``x_3 = (1, 0)``.
+    claimed_states : tuple of tuple of float
+        What the source prints for ``h_1, h_2, h_3``: ``(1, 1)`` each time.
+    claimed_first_product : tuple of float
+        The source's ``W x [1, 0] = [0.1 + 0.3, 0.2 + 0.4] = [0.4, 0.6]``: it adds the columns
+        of ``W``, which is ``(1, 1) W``, not a product of ``W`` with ``(1, 0)``.
+    first_product : tuple of float
+        ``W (1, 0)``, the first column of ``W``: ``(0.1, 0.3)``.
+    relu_of_claimed_sum : tuple of float
+        ReLU of the source's own ``[0.4, 0.6] + 0.5`` = ``(0.9, 1.1)``, not ``(1, 1)``.
+    relu_states, tanh_states : tuple of tuple of float
+        ``h_1, h_2, h_3`` of ``h_t = f(W h_{t-1} + W x_t + b)``, the concatenated form
+        ``W' [h_{t-1}; x_t]`` with ``W' = [W | W]`` (a 2 x 4 matrix: the source's 2 x 2 one
+        cannot multiply a 4-vector, so the same matrix is taken for both halves), for ReLU as
+        the source says and tanh as the book uses.
+    """
+
+    weight: tuple[tuple[float, ...], ...]
+    bias: float
+    initial_state: tuple[float, ...]
+    inputs: tuple[tuple[float, ...], ...]
+    claimed_states: tuple[tuple[float, ...], ...]
+    claimed_first_product: tuple[float, ...]
+    first_product: tuple[float, ...]
+    relu_of_claimed_sum: tuple[float, ...]
+    relu_states: tuple[tuple[float, ...], ...]
+    tanh_states: tuple[tuple[float, ...], ...]
+
+
+def source000_rnn_example() -> RNNWorkedExample:
+    """Source 000 §4.3's example (see :class:`RNNWorkedExample`), recomputed.
+
+    The source's three steps go wrong in four ways: its formula ``W [h_{t-1}, x_t]`` needs a
+    2 x 4 matrix and it gives a 2 x 2 one; its product ``W x [1, 0]`` adds the columns of
+    ``W``; ReLU of ``(0.9, 1.1)`` is printed as ``(1, 1)``; and ``h_2`` and ``h_3`` repeat the
+    first step's arithmetic instead of reading ``h_1`` and ``h_2``, so nothing recurs.
+    """
+    import numpy as np
+
+    weight = ((0.1, 0.2), (0.3, 0.4))
+    bias, initial_state = 0.5, (1.0, 0.0)
+    inputs = ((0.0, 1.0), (0.0, 1.0), (1.0, 0.0))
+    w = np.array(weight)
+    claimed_first_product = (0.1 + 0.3, 0.2 + 0.4)
+
+    def as_tuples(states):
+        return tuple(tuple(float(v) for v in row) for row in states)
+
+    return RNNWorkedExample(
+        weight=weight,
+        bias=bias,
+        initial_state=initial_state,
+        inputs=inputs,
+        claimed_states=((1.0, 1.0),) * 3,
+        claimed_first_product=claimed_first_product,
+        first_product=tuple(float(v) for v in w @ np.array([1.0, 0.0])),
+        relu_of_claimed_sum=tuple(float(max(v + bias, 0.0)) for v in claimed_first_product),
+        relu_states=as_tuples(rnn_steps(w, w, bias, initial_state, inputs, "relu")),
+        tanh_states=as_tuples(rnn_steps(w, w, bias, initial_state, inputs, "tanh")),
+    )

@@ -480,3 +480,78 @@ def _draw_slope_one(ax, table, column, sizes, label) -> None:
     start = table.loc[values.index, "n_interactions"].min()
     lowest = values[table.loc[values.index, "n_interactions"] == start].min()
     ax.plot(sizes, lowest * sizes / start, color="grey", linestyle=":", linewidth=1.5, label=label)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 10: attention heat maps and the attention benchmark
+# --------------------------------------------------------------------------------------
+__all__ += ["plot_attention_cost", "plot_attention_weights"]
+
+
+def plot_attention_weights(weights, query_labels, key_labels, *, title="", ax=None, cmap="Blues"):
+    """Heat map of one attention matrix: a row per query, a column per key, and return the axes.
+
+    Parameters
+    ----------
+    weights : array_like, shape (n_queries, n_keys)
+        Attention weights (each row sums to 1 over the keys it may see; masked keys are 0).
+    query_labels, key_labels : sequence of str
+        Tick labels of the rows and columns (item titles, tokens). Chinese labels need
+        :func:`use_chinese_font` first.
+    title : str
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+    cmap : str, default "Blues"
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 2 or weights.shape != (len(query_labels), len(key_labels)):
+        raise ValueError(
+            f"weights must have shape (len(query_labels), len(key_labels)) = {(len(query_labels), len(key_labels))}, "
+            f"got {weights.shape}."
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(COLUMN_WIDTH_INCHES, COLUMN_WIDTH_INCHES * 0.85), layout="constrained")
+    image = ax.imshow(weights, cmap=cmap, vmin=0.0, vmax=max(float(weights.max()), 1e-12))
+    ax.set_xticks(range(len(key_labels)), key_labels, rotation=90)
+    ax.set_yticks(range(len(query_labels)), query_labels)
+    ax.set(xlabel="key (attended to)", ylabel="query (attending)", title=title)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="weight")
+    return ax
+
+
+def plot_attention_cost(record):
+    """Time and peak memory of by-hand vs fused attention against sequence length; return the figure.
+
+    Two panels on log–log axes, one line per method, from an attention benchmark record
+    (``benchmarks/attention_speed.py``, read with ``json``). A grey dotted line of slope 2
+    through the by-hand method's first point shows quadratic growth. Rows that were not
+    measured (skipped, failed) have no point; memory values at or below 0 (under the
+    measurement's resolution) are left out.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    rows = pd.DataFrame(record["rows"])
+    measured = rows[rows["status"] == "ok"]
+    fig, axes = plt.subplots(1, 2, figsize=(COLUMN_WIDTH_INCHES, 3.6), layout="constrained")
+    panels = [("seconds", 1e3, "Time", "milliseconds"), ("peak_bytes", 2.0**-20, "Peak memory", "MiB")]
+    for ax, (column, scale, title, unit) in zip(axes, panels):
+        for method, group in measured.groupby("method", sort=False):
+            group = group[group[column] > 0].sort_values("seq_len")
+            ax.plot(group["seq_len"], group[column] * scale, marker="o", label=method)
+        by_hand = measured[(measured["method"] == "by hand") & (measured[column] > 0)].sort_values("seq_len")
+        if len(by_hand) >= 2:
+            lengths = by_hand["seq_len"].to_numpy(dtype=float)
+            first = by_hand[column].iloc[0] * scale
+            ax.plot(lengths, first * (lengths / lengths[0]) ** 2, color="grey", linestyle=":", label="slope 2")
+        ax.set(title=title, xlabel="sequence length (log)", ylabel=f"{unit} (log)", xscale="log", yscale="log")
+        ax.set_xticks(np.sort(measured["seq_len"].unique())[::2])
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.minorticks_off()
+    axes[0].legend(frameon=False)
+    fig.suptitle(f"Attention, forward pass on {record['device'].upper()}")
+    return fig

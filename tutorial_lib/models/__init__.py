@@ -13,6 +13,9 @@ tested against.
   ``predict(users, items)`` interface), ``rating_baselines`` (global mean, user and item
   biases by ALS and SGD), ``rating_neighbourhood`` (user- and item-based kNN, mean- or
   baseline-centred), ``matrix_factorisation`` (biased MF by SGD and ALS, SVD++).
+- Pretrained encoders: ``pretrained`` (load a model or tokeniser by one hub name or a local
+  path; a tiny BERT for offline runs), ``text_classifier`` (BERT + a linear head on [CLS], and
+  the dataset, samplers and collate that pad each batch).
 
 Only this subpackage and ``tutorial_lib.training`` import PyTorch.
 """

@@ -293,14 +293,19 @@ def tiny_bert_config(vocab_size: int = 21128, *, hidden_size: int = 32, num_hidd
                       hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
 
 
-def tiny_bert(task: str = "sequence-classification", *, seed: int = 0, config=None, **config_options):
+def tiny_bert(task: str = "sequence-classification", *, seed: int = 0, config=None,
+              attn_implementation: str | None = None, **config_options):
     """A randomly initialised small BERT (see :func:`tiny_bert_config`): NOT a pretrained model.
 
-    ``config`` (a ``BertConfig``) is used as it is; otherwise ``config_options`` go to
-    :func:`tiny_bert_config`. ``seed`` makes the initial weights reproducible.
+    ``config`` (a ``BertConfig``, e.g. bert-base's sizes for a speed benchmark) is used as it
+    is; otherwise ``config_options`` go to :func:`tiny_bert_config`. ``seed`` makes the initial
+    weights reproducible; ``attn_implementation`` is ``None`` (the default), ``"sdpa"`` or
+    ``"eager"``.
     """
     task = check_choice(task, "task", list(TASKS))
     seed = check_int(seed, "seed", min_val=0)
+    if attn_implementation is not None:
+        attn_implementation = check_choice(attn_implementation, "attn_implementation", ["sdpa", "eager"])
     import transformers
 
     if config is None:
@@ -310,7 +315,10 @@ def tiny_bert(task: str = "sequence-classification", *, seed: int = 0, config=No
     auto_class = getattr(transformers, TASKS[task])
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = auto_class.from_config(config)
+        if attn_implementation is None:
+            model = auto_class.from_config(config)
+        else:
+            model = auto_class.from_config(config, attn_implementation=attn_implementation)
     return model
 
 

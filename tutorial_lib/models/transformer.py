@@ -25,20 +25,31 @@ bool with ``True`` at real tokens (the opposite of ``nn.TransformerEncoderLayer`
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-from tutorial_lib.models.attention import MultiHeadAttention, causal_mask, copy_multihead_attention_from_torch, copy_multihead_attention_to_torch
+from tutorial_lib.config import ProfileConfig
+from tutorial_lib.models.attention import (
+    MultiHeadAttention,
+    causal_mask,
+    copy_multihead_attention_from_torch,
+    copy_multihead_attention_to_torch,
+    padding_mask,
+)
 from tutorial_lib.validation import check_choice, check_int, check_real
 
 __all__ = [
+    "AttentionPoolingClassifier",
     "CausalDecoderBlock",
     "EncoderBlock",
     "LearnedPositionalEncoding",
     "PositionwiseFeedForward",
     "SinusoidalPositionalEncoding",
+    "ReviewAttentionConfig",
     "copy_encoder_block_from_torch",
     "copy_encoder_block_to_torch",
     "sinusoidal_positional_encoding",
@@ -312,3 +323,106 @@ def copy_encoder_block_from_torch(theirs: nn.TransformerEncoderLayer, ours: Enco
         our_part.weight.copy_(their_part.weight)
         our_part.bias.copy_(their_part.bias)
     return ours
+
+
+# --------------------------------------------------------------------------------------
+# A small text classifier whose attention can be looked at (chapter 10's review heat map)
+# --------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ReviewAttentionConfig(ProfileConfig):
+    """Sizes of :class:`AttentionPoolingClassifier` trained on review sentiment.
+
+    Attributes
+    ----------
+    max_len : int
+        Characters kept per review (the first ones).
+    d_model, n_heads, d_ff : int
+        Width, heads and feed-forward width of the one encoder block.
+    dropout : float
+    epochs, batch_size : int
+    learning_rate : float
+    min_char_count : int
+        Characters seen fewer times in the training reviews map to ``<unk>``.
+    """
+
+    max_len: int = 64
+    d_model: int = 64
+    n_heads: int = 4
+    d_ff: int = 128
+    dropout: float = 0.1
+    epochs: int = 6
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    min_char_count: int = 2
+
+    QUICK: ClassVar[dict] = {"d_model": 32, "d_ff": 64, "epochs": 2}
+    N_REVIEWS: ClassVar[int] = 8_400  # training reviews of waimai_10k (70%)
+    QUICK_COST_LIMIT: ClassVar[int] = 8_400 * 64 * 32 * 2
+
+    def cost(self) -> int:
+        """Reviews x characters x width x epochs."""
+        return self.N_REVIEWS * self.max_len * self.d_model * self.epochs
+
+
+class AttentionPoolingClassifier(nn.Module):
+    """Token embeddings + learned positions, one encoder block, attention pooling, one logit.
+
+    The pooling is attention with a single learned query vector: the text's vector is the
+    weighted average of the block's outputs, with weights softmax(q · h_t / √d) over the
+    real tokens. Those weights (and the block's self-attention) are what a heat map shows.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Token ids ``0..vocab_size - 1``; id 0 is padding.
+    max_len, d_model, n_heads, d_ff : int
+    dropout : float
+
+    Shapes
+    ------
+    ``forward(codes)``: ``(batch, max_len)`` right-padded ids (an integer tensor, or float32
+    holding integers, as :func:`tutorial_lib.training.make_loader` gives) -> ``(batch,)``
+    logits. ``attention_maps(codes)`` -> ``(block weights (batch, n_heads, max_len, max_len),
+    pooling weights (batch, max_len))``.
+    """
+
+    def __init__(self, vocab_size: int, max_len: int, d_model: int, n_heads: int, d_ff: int, dropout: float = 0.0):
+        super().__init__()
+        vocab_size = check_int(vocab_size, "vocab_size", min_val=2)
+        self.max_len = check_int(max_len, "max_len", min_val=1)
+        self.d_model = check_int(d_model, "d_model", min_val=1)
+        self.token_embeddings = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        self.positions = LearnedPositionalEncoding(max_len, d_model)
+        self.embedding_dropout = nn.Dropout(dropout)
+        self.block = EncoderBlock(d_model, n_heads, d_ff, dropout=dropout, activation="gelu")
+        self.pooling_query = nn.Parameter(torch.randn(d_model) / math.sqrt(d_model))
+        self.output = nn.Linear(d_model, 1)
+
+    def _codes(self, codes: torch.Tensor) -> torch.Tensor:
+        if not isinstance(codes, torch.Tensor) or codes.ndim != 2 or codes.shape[1] != self.max_len:
+            raise ValueError(f"codes must be a (batch, {self.max_len}) tensor of ids, got {getattr(codes, 'shape', type(codes).__name__)}.")
+        # make_loader hands over float32; ids below 2**24 are exact in float32.
+        return codes.round().long() if codes.is_floating_point() else codes
+
+    def _encode(self, codes: torch.Tensor):
+        real = padding_mask(codes=codes)  # (batch, max_len)
+        positions = torch.arange(self.max_len, device=codes.device)
+        x = self.embedding_dropout(self.token_embeddings(codes) + self.positions(positions))  # (batch, max_len, d)
+        return self.block(x, real), x, real
+
+    def _pooling_weights(self, hidden: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        scores = hidden @ self.pooling_query / math.sqrt(self.d_model)  # (batch, max_len)
+        return torch.softmax(scores.masked_fill(~real, float("-inf")), dim=-1)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        codes = self._codes(codes)
+        hidden, _, real = self._encode(codes)
+        weights = self._pooling_weights(hidden, real)  # (batch, max_len)
+        pooled = (weights.unsqueeze(-1) * hidden).sum(dim=1)  # (batch, d)
+        return self.output(pooled).squeeze(-1)  # (batch,)
+
+    @torch.no_grad()
+    def attention_maps(self, codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        codes = self._codes(codes)
+        hidden, block_input, real = self._encode(codes)
+        return self.block.attention_weights(block_input, real), self._pooling_weights(hidden, real)

@@ -9,4 +9,6 @@ libraries are imported only inside these modules (and in notebooks), when a peer
 - ``implicit_library``: ``implicit``'s ALS and BPR (Frederickson's ``implicit`` package),
   wrapped in :class:`tutorial_lib.models.recommender.Recommender` so that
   :func:`tutorial_lib.evaluation.protocols.evaluate_top_n` evaluates them.
+- ``transformers_trainer``: Hugging Face's ``Trainer`` as the peer of our fine-tuning loop, and
+  LoRA adapters with ``peft``.
 """

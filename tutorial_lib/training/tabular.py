@@ -1,4 +1,4 @@
-"""The small PyTorch training loop the chapters share.
+"""The small PyTorch training loop for feature matrices (chapters 3 to 5).
 
 Three steps, one function each:
 
