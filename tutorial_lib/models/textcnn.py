@@ -46,6 +46,7 @@ from tutorial_lib.book.progress import progress_bar
 from tutorial_lib.book.runtime import get_seed
 from tutorial_lib.config import ProfileConfig
 from tutorial_lib.data.text import Vocabulary, normalize_text, tokenize_for_model
+from tutorial_lib.training import _check_device
 from tutorial_lib.validation import ArgumentTypeError, check_bool, check_ids, check_int, check_real
 
 __all__ = [
@@ -290,9 +291,11 @@ def predict_proba(model: TextCNN, loader: DataLoader) -> np.ndarray:
     was_training = model.training
     model.eval()
     blocks = []
+    device = next(model.parameters()).device  # where the model lives
     with torch.no_grad():
         for token_ids, lengths, _ in loader:
-            blocks.append(torch.softmax(model(token_ids, lengths), dim=1).double().numpy())
+            logits = model(token_ids.to(device), lengths.to(device))
+            blocks.append(torch.softmax(logits, dim=1).double().cpu().numpy())
     model.train(was_training)
     return np.concatenate(blocks)
 
@@ -308,6 +311,7 @@ def train_text_classifier(
     patience: int | None = None,
     seed: int | None = None,
     progress: bool = True,
+    device=None,
 ) -> pd.DataFrame:
     """Train with Adam on the cross-entropy; keep the epoch with the best validation metric.
 
@@ -331,6 +335,9 @@ def train_text_classifier(
         Seeds torch first (initial dropout masks); default the book's seed.
     progress : bool, default True
         A bar per epoch (hidden when ``TQDM_DISABLE`` is set).
+    device : str or torch.device, optional
+        Where to train (default "cpu"); the model is moved there and stays there.
+        :func:`predict_proba` then runs where the model is.
 
     Returns
     -------
@@ -352,6 +359,8 @@ def train_text_classifier(
     progress = check_bool(progress, "progress")
     torch.manual_seed(check_int(get_seed() if seed is None else seed, "seed", min_val=0))
 
+    device = _check_device("cpu" if device is None else device)
+    model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss()
     rows, best_value, best_state, epochs_without_gain = [], -np.inf, None, 0
@@ -360,6 +369,7 @@ def train_text_classifier(
         started = time.perf_counter()
         total_loss, n_texts = 0.0, 0
         for token_ids, lengths, labels in progress_bar(train_loader, description=f"epoch {epoch}", show=progress, leave=False):
+            token_ids, lengths, labels = token_ids.to(device), lengths.to(device), labels.to(device)
             optimizer.zero_grad()
             loss = loss_fn(model(token_ids, lengths), labels)  # mean over the batch
             loss.backward()
