@@ -159,9 +159,9 @@ class CaserConfig(NextItemTrainingConfig):
     dropout: float = 0.5
     n_bootstrap: int = 1000
 
-    QUICK: ClassVar[dict] = {"epochs": 4, "patience": 2, "n_bootstrap": 200}
+    QUICK: ClassVar[dict] = {"epochs": 3, "patience": 2, "n_bootstrap": 200}
     N_WINDOWS: ClassVar[int] = 90_000  # training windows of MovieLens 100K, about
-    QUICK_COST_LIMIT: ClassVar[int] = 90_000 * 4 * 50 // 1_000
+    QUICK_COST_LIMIT: ClassVar[int] = 90_000 * 3 * 50 // 1_000
 
     def cost(self) -> int:
         """Thousands of window-dimensions trained: windows x epochs x d / 1000 (rough)."""
