@@ -352,8 +352,9 @@ def source000_rnn_example() -> RNNWorkedExample:
 
     The source's three steps go wrong in four ways: its formula ``W [h_{t-1}, x_t]`` needs a
     2 x 4 matrix and it gives a 2 x 2 one; its product ``W x [1, 0]`` adds the columns of
-    ``W``; ReLU of ``(0.9, 1.1)`` is printed as ``(1, 1)``; and ``h_2`` and ``h_3`` repeat the
-    first step's arithmetic instead of reading ``h_1`` and ``h_2``, so nothing recurs.
+    ``W``; ReLU of ``(0.9, 1.1)`` is printed as ``(1, 1)``; and ``h_2`` repeats the first
+    step's sums while ``h_3`` adds up other entries of ``W`` (``0.1 + 0.4``, ``0.2 + 0.4``),
+    neither reading the state before it, so nothing recurs.
     """
     import numpy as np
 

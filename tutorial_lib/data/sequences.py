@@ -37,6 +37,7 @@ __all__ = [
     "next_item_examples",
     "right_pad",
     "sliding_windows",
+    "tied_target_users",
     "user_sequences",
 ]
 
@@ -333,3 +334,40 @@ def sliding_windows(sequences, window: int, n_targets: int) -> tuple[np.ndarray,
         empty = np.zeros((0,), dtype=np.int64)
         return empty.reshape(0, window), empty.reshape(0, n_targets), empty
     return np.concatenate(inputs), np.concatenate(targets), np.concatenate(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Targets that share a timestamp
+# --------------------------------------------------------------------------------------
+def tied_target_users(split, time_col: str = "timestamp") -> np.ndarray:
+    """The users whose validation and test interactions have the same timestamp.
+
+    For them the split's tie rule (among equal timestamps the larger item id is later), not
+    the time, decides which item is the test target, so "the next item" is partly an
+    artefact of the item ids. MovieLens records ratings to the second, and many users rated
+    several films in the same second.
+
+    Parameters
+    ----------
+    split : TopNSplit
+        From :func:`tutorial_lib.evaluation.protocols.leave_last_out_split`.
+    time_col : str, default "timestamp"
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_tied,)
+        Those users' ids, sorted.
+    """
+    for name in ("valid", "test", "user_col"):
+        if not hasattr(split, name):
+            raise TypeError(f"split must be a TopNSplit (from leave_last_out_split), got {type(split).__name__}.")
+    for frame_name in ("valid", "test"):
+        frame = getattr(split, frame_name)
+        if time_col not in frame.columns:
+            raise ValueError(f"split.{frame_name} has no column time_col={time_col!r}.")
+    user_col = split.user_col
+    valid_times = split.valid.set_index(user_col)[time_col]
+    test_times = split.test.set_index(user_col)[time_col]
+    users = np.sort(test_times.index.to_numpy())
+    tied = valid_times.loc[users].to_numpy() == test_times.loc[users].to_numpy()
+    return users[tied]

@@ -80,12 +80,12 @@ class GRU4RecConfig(NextItemTrainingConfig):
     hidden_size: int = 128
     num_layers: int = 1
     dropout: float = 0.3
-    max_len: int = 200
+    max_len: int = 100
     output: str = "item_embeddings"
-    epochs: int = 60
+    epochs: int = 40
     learning_rate: float = 5e-3
     weight_decay: float = 0.0
-    patience: int = 8
+    patience: int = 6
     batch_size: int = 64
 
     QUICK: ClassVar[dict] = {"hidden_size": 64, "max_len": 50, "epochs": 10, "patience": 3}
@@ -133,26 +133,28 @@ class GRU4RecNetwork(nn.Module):
             self.output_layer = nn.Linear(hidden_size, self.n_items + 1)
 
     def hidden_states(self, codes: torch.Tensor) -> torch.Tensor:
-        """GRU outputs ``(batch, seq_len, hidden_size)`` of right-padded ``codes`` (batch, seq_len).
+        """GRU outputs (batch, seq_len, hidden) of right-padded ``codes``.
 
-        Entries at padded positions are meaningless (0 with the by-hand layer).
+        ``codes`` (batch, seq_len) holds item codes, 0 after each row's end;
+        the outputs at those padded positions mean nothing.
         """
-        embedded = self.dropout(self.item_embeddings(codes))  # (batch, seq_len, embedding_dim)
+        embedded = self.dropout(self.item_embeddings(codes))  # (B, T, E)
         if self.recurrent == "torch":
-            outputs, _ = self.gru(embedded)
+            outputs, _ = self.gru(embedded)  # causal: padding comes after
         else:
             lengths = (codes != PADDING).sum(dim=1).cpu()
             outputs, _ = self.gru(embedded, lengths)
-        return self.dropout(outputs)
+        return self.dropout(outputs)  # (B, T, H)
 
     def scores(self, hidden: torch.Tensor) -> torch.Tensor:
-        """Scores ``(..., n_items + 1)`` of hidden states ``(..., hidden_size)``."""
+        """Scores (..., n_items + 1) of hidden states (..., hidden)."""
         if self.output == "item_embeddings":
-            return self.to_embedding(hidden) @ self.item_embeddings.weight.T
+            item_vectors = self.item_embeddings.weight  # (n_items + 1, E)
+            return self.to_embedding(hidden) @ item_vectors.T
         return self.output_layer(hidden)
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        """Logits ``(batch, seq_len, n_items + 1)``: the next item's scores at every position."""
+        """Logits (batch, seq_len, n_items + 1): next-item scores everywhere."""
         return self.scores(self.hidden_states(codes))
 
     def last_scores(self, codes: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -207,8 +209,8 @@ def left_to_right_padded(codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
     return codes.gather(1, source), lengths
 
 
-def next_item_rows(sequences, max_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """One training row per sequence of at least 2 items: inputs ``s[:-1]``, targets ``s[1:]``.
+def next_item_rows(sequences, max_len: int) -> tuple:
+    """One training row per sequence of 2 or more items: s[:-1] -> s[1:].
 
     Parameters
     ----------
@@ -219,16 +221,17 @@ def next_item_rows(sequences, max_len: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    inputs, targets : numpy.ndarray of int64, each shape (n_rows, max_len)
-        Right-padded with 0 (a 0 target is ignored by the loss); ``targets[r, t]`` is the
-        item that follows ``inputs[r, t]``.
+    inputs, targets : numpy.ndarray of int64, each (n_rows, max_len)
+        Right-padded with 0 (a 0 target is ignored by the loss);
+        ``targets[r, t]`` is the item that follows ``inputs[r, t]``.
     """
     max_len = check_positive_int(max_len, "max_len")
-    usable = [np.asarray(sequence) for sequence in sequences if len(sequence) >= 2]
+    usable = [np.asarray(s) for s in sequences if len(s) >= 2]
     if not usable:
-        raise ValueError("sequences must hold at least one sequence of 2 or more items.")
-    inputs, _ = right_pad([sequence[:-1] for sequence in usable], max_len)
-    targets, _ = right_pad([sequence[1:] for sequence in usable], max_len)
+        raise ValueError(
+            "sequences must hold at least one sequence of 2 or more items.")
+    inputs, _ = right_pad([s[:-1] for s in usable], max_len)
+    targets, _ = right_pad([s[1:] for s in usable], max_len)
     return inputs, targets
 
 

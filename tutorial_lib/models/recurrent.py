@@ -44,16 +44,20 @@ own last step, and its outputs at the padded positions are 0 — exactly what
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
+from tutorial_lib.config import ProfileConfig
 from tutorial_lib.validation import check_choice, check_int, check_positive_int
 
 __all__ = [
     "CELL_TYPES",
+    "RecurrenceDemoConfig",
     "RNNCell",
     "LSTMCell",
     "GRUCell",
@@ -65,8 +69,45 @@ __all__ = [
 ]
 
 CELL_TYPES = ("rnn", "lstm", "gru")
-# How many blocks of rows each cell's weight matrices have (one per gate).
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+@dataclasses.dataclass(frozen=True)
+class RecurrenceDemoConfig(ProfileConfig):
+    """The sizes of chapter 9's small demonstrations (the same in both profiles).
+
+    Attributes
+    ----------
+    gradient_seq_len, gradient_input_size, gradient_hidden_size, gradient_batch_size : int
+        The cells and random sequences of the vanishing-gradient curves
+        (:func:`gradient_norms_over_time`).
+    forget_bias : float
+        The LSTM forget-gate bias of the curve that sets it (1, Jozefowicz et al. 2015).
+    batch_size, seq_len, input_size, hidden_size, num_layers : int
+        The random padded batch on which the by-hand layers are compared with PyTorch's.
+    speed_batch_size, speed_seq_len : int
+        The batch timed for by hand against ``nn.GRU`` (GRU4Rec's sizes otherwise).
+    """
+
+    gradient_seq_len: int = 50
+    gradient_input_size: int = 8
+    gradient_hidden_size: int = 32
+    gradient_batch_size: int = 64
+    forget_bias: float = 1.0
+    batch_size: int = 5
+    seq_len: int = 7
+    input_size: int = 3
+    hidden_size: int = 4
+    num_layers: int = 2
+    speed_batch_size: int = 64
+    speed_seq_len: int = 50
+
+    QUICK: ClassVar[dict] = {}
+    QUICK_COST_LIMIT: ClassVar[int] = 3 * 50 * 32 * 64 + 64 * 50
+
+    def cost(self) -> int:
+        """Cell steps x units of the three gradient curves, plus the timed batch."""
+        curves = 3 * self.gradient_seq_len * self.gradient_hidden_size * self.gradient_batch_size
+        return curves + self.speed_batch_size * self.speed_seq_len
 
 
 class _Cell(nn.Module):
