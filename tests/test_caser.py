@@ -125,3 +125,45 @@ def test_config_defaults_are_the_papers():
     assert (full.n_vertical, full.n_horizontal, full.dropout) == (4, 16, 0.5)
     quick = CaserConfig.for_profile("quick")
     assert quick.epochs < full.epochs and dataclasses.replace(quick, epochs=full.epochs).window == 5
+
+
+def test_forward_equals_an_independent_composition():
+    # The paper's equations written out with the network's own weights, in float64.
+    torch.manual_seed(3)
+    network = CaserNetwork(3, 7, window=3, embedding_dim=4, n_vertical=2, n_horizontal=2, dropout=0.0).double()
+    with torch.no_grad():
+        for parameter in network.parameters():
+            parameter.normal_()
+        network.item_embedding.weight[0].zero_()
+    inputs, users = torch.tensor([[0, 2, 5], [1, 7, 3]]), torch.tensor([2, 0])
+    expected = []
+    for row in range(2):
+        E = network.item_embedding.weight[inputs[row]]  # (L, d)
+        vertical = [network.vertical.weight[v, 0, :, 0] @ E + network.vertical.bias[v] for v in range(2)]
+        horizontal = []
+        for h, layer in zip(range(1, 4), network.horizontal):
+            for f in range(2):
+                values = [(layer.weight[f, 0] * E[t : t + h]).sum() + layer.bias[f] for t in range(3 - h + 1)]
+                horizontal.append(torch.relu(torch.stack(values)).max())
+        o = torch.cat([torch.cat(vertical), torch.stack(horizontal)])
+        z = torch.relu(network.hidden.weight @ o + network.hidden.bias)
+        expected.append(network.output.weight @ torch.cat([z, network.user_embedding.weight[users[row]]])
+                        + network.output.bias)
+    assert torch.allclose(network(inputs, users), torch.stack(expected), atol=1e-10)
+
+
+def test_the_user_embedding_is_looked_up_for_the_right_user():
+    # Two users with the same history but different next items: only P_u can tell them apart.
+    rows = []
+    for user in range(20):
+        items = [10, 20, 30, 40, 50, 60] + ([70] if user % 2 else [80]) * 3
+        rows += [(user, item, 100 * user + step) for step, item in enumerate(items)]
+    log = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+    split = leave_last_out_split(log, item_ids=CATALOGUE)
+    model = CaserRecommender(small_config(epochs=40, window=2, n_targets=1), progress=False, seed=0, device="cpu")
+    model.fit(split.train, items=split.item_ids, valid=split.valid)
+    scorer = model.with_history(pd.concat([split.train, split.valid]))
+    scores = scorer.score(np.arange(20), split.item_ids)
+    column = {item: position for position, item in enumerate(split.item_ids)}
+    prefers_70 = scores[:, column[70]] > scores[:, column[80]]
+    assert (prefers_70 == (np.arange(20) % 2 == 1)).all()

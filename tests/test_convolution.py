@@ -165,3 +165,10 @@ def test_bad_arguments_name_themselves():
         conv.unfold1d(torch.zeros(1, 2, 5, dtype=torch.long), 2)
     with pytest.raises(ValueError, match="grad_output"):
         conv.conv1d_backward(torch.zeros(1, 1, 9, dtype=torch.float64), inputs, torch.zeros(1, 2, 2, dtype=torch.float64))
+
+
+def test_max_pool2d_with_pairs_of_kernels_and_strides():
+    images = torch.randn(2, 3, 7, 9, dtype=torch.float64)
+    for kernel, stride, padding in (((2, 3), (1, 2), (1, 1)), ((3, 2), (2, 1), (0, 1)), ((1, 3), (3, 3), 0)):
+        expected = F.max_pool2d(images, kernel, stride=stride, padding=padding)
+        assert torch.equal(conv.max_pool2d_loops(images, kernel, stride=stride, padding=padding), expected)

@@ -155,3 +155,16 @@ def test_bad_arguments_name_themselves():
 def test_config_quick_is_smaller():
     quick, full = tc.TextCNNConfig.for_profile("quick"), tc.TextCNNConfig.for_profile("full")
     assert quick.cost() <= full.cost() and quick.max_train_reviews is not None and full.max_train_reviews is None
+
+
+def test_device_is_checked():
+    texts, labels = synthetic_texts(8, seed=5)
+    loader = tc.make_text_loader(texts, labels, batch_size=4, shuffle=True, seed=0)
+    model = small_model(vocab_size=20)
+    history = tc.train_text_classifier(model, loader, epochs=1, learning_rate=1e-3, validate=lambda: 0.0,
+                                       progress=False, device="cpu")
+    assert len(history) == 1
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="cuda"):
+            tc.train_text_classifier(model, loader, epochs=1, learning_rate=1e-3, validate=lambda: 0.0,
+                                     progress=False, device="cuda")

@@ -43,50 +43,55 @@ __all__ = ["CaserConfig", "CaserNetwork", "CaserRecommender"]
 
 
 class CaserNetwork(nn.Module):
-    """The Caser network: item and user embeddings, horizontal and vertical convolutions, two layers.
+    """Item and user embeddings, horizontal and vertical filters, 2 layers.
 
     Parameters
     ----------
     n_users : int
-        Rows of the user embedding (users are given by their row, 0 .. n_users - 1).
+        Rows of the user embedding (a user is given by its row).
     n_items : int
-        Items of the catalogue; codes 1 .. n_items, 0 is padding.
+        Items of the catalogue: codes 1 .. n_items, 0 is padding.
     window : int
         ``L``, the items read.
     embedding_dim : int
         ``d``.
     n_vertical, n_horizontal : int
-        ``n_v`` vertical filters; ``n_h`` horizontal filters of each height 1 .. L.
+        ``n_v`` vertical filters; ``n_h`` horizontal filters per height.
     dropout : float
-        Dropout on the concatenated convolution outputs, in [0, 1).
+        Dropout on the concatenated filter outputs, in [0, 1).
 
     Shapes
     ------
-    ``forward(inputs (batch, L) of codes, users (batch,) of rows) -> (batch, n_items + 1)``;
-    column 0 (padding) is a score like any other and the caller drops it.
+    ``forward(inputs (batch, L) of codes, users (batch,) of rows)``
+    returns scores of shape ``(batch, n_items + 1)``; column 0 (padding)
+    is dropped by the caller.
     """
 
-    def __init__(self, n_users: int, n_items: int, *, window: int, embedding_dim: int, n_vertical: int,
-                 n_horizontal: int, dropout: float):
+    def __init__(self, n_users: int, n_items: int, *, window: int,
+                 embedding_dim: int, n_vertical: int, n_horizontal: int,
+                 dropout: float):
         super().__init__()
         self.n_users = check_positive_int(n_users, "n_users")
         self.n_items = check_positive_int(n_items, "n_items")
-        self.window = check_positive_int(window, "window")
-        d = self.embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
-        self.n_vertical = check_positive_int(n_vertical, "n_vertical")
-        self.n_horizontal = check_positive_int(n_horizontal, "n_horizontal")
-        dropout = check_real(dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
-        self.item_embedding = nn.Embedding(self.n_items + 1, d, padding_idx=0)
+        L = self.window = check_positive_int(window, "window")
+        d = self.embedding_dim = check_positive_int(embedding_dim,
+                                                    "embedding_dim")
+        n_v = check_positive_int(n_vertical, "n_vertical")
+        n_h = check_positive_int(n_horizontal, "n_horizontal")
+        dropout = check_real(dropout, "dropout", min_val=0, max_val=1,
+                             include_boundaries="left")
+        self.item_embedding = nn.Embedding(self.n_items + 1, d,
+                                           padding_idx=0)
         self.user_embedding = nn.Embedding(self.n_users, d)
         # The L x d "image" has one input channel.
-        self.vertical = nn.Conv2d(1, self.n_vertical, kernel_size=(self.window, 1))
+        self.vertical = nn.Conv2d(1, n_v, kernel_size=(L, 1))
         self.horizontal = nn.ModuleList(
-            nn.Conv2d(1, self.n_horizontal, kernel_size=(height, d)) for height in range(1, self.window + 1)
+            nn.Conv2d(1, n_h, kernel_size=(h, d)) for h in range(1, L + 1)
         )
         self.dropout = nn.Dropout(float(dropout))
-        self.hidden = nn.Linear(self.n_vertical * d + self.n_horizontal * self.window, d)
-        self.output = nn.Linear(2 * d, self.n_items + 1)  # W' and b' of the paper
-        # The reference implementation's start: small embeddings, a zero output bias.
+        self.hidden = nn.Linear(n_v * d + n_h * L, d)
+        self.output = nn.Linear(2 * d, self.n_items + 1)  # W' and b'
+        # As the authors' code starts: small embeddings, zero output bias.
         nn.init.normal_(self.item_embedding.weight, std=1.0 / d)
         nn.init.normal_(self.user_embedding.weight, std=1.0 / d)
         nn.init.normal_(self.output.weight, std=1.0 / (2 * d))
@@ -94,24 +99,29 @@ class CaserNetwork(nn.Module):
         with torch.no_grad():
             self.item_embedding.weight[0].zero_()
 
-    def sequence_embedding(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``z``: what the convolutions make of the last L items, shape (batch, d)."""
+    def sequence_embedding(self, inputs):
+        """``z`` of the last L codes (batch, L): shape (batch, d)."""
         if inputs.dim() != 2 or inputs.shape[1] != self.window:
-            raise ValueError(f"inputs must have shape (batch, {self.window}) (the last L codes), got {tuple(inputs.shape)}.")
-        image = self.item_embedding(inputs).unsqueeze(1)  # (batch, 1, L, d)
-        vertical = self.vertical(image).flatten(1)  # (batch, n_v, 1, d) -> (batch, n_v * d)
+            raise ValueError(
+                f"inputs must have shape (batch, {self.window}) (the last "
+                f"L codes), got {tuple(inputs.shape)}."
+            )
+        image = self.item_embedding(inputs).unsqueeze(1)  # (B, 1, L, d)
+        # Vertical: (B, n_v, 1, d), a weighted sum of the L rows each.
+        vertical = self.vertical(image).flatten(1)  # (B, n_v * d)
         pooled = []
-        for convolution in self.horizontal:
-            maps = torch.relu(convolution(image).squeeze(3))  # (batch, n_h, L - h + 1)
-            pooled.append(maps.max(dim=2).values)  # (batch, n_h): max over the positions
-        features = torch.cat([vertical, *pooled], dim=1)  # (batch, n_v * d + n_h * L)
-        return torch.relu(self.hidden(self.dropout(features)))  # (batch, d)
+        for conv in self.horizontal:
+            # (B, n_h, L - h + 1, 1) -> (B, n_h, L - h + 1)
+            maps = torch.relu(conv(image).squeeze(3))
+            pooled.append(maps.max(dim=2).values)  # (B, n_h)
+        features = torch.cat([vertical, *pooled], dim=1)
+        return torch.relu(self.hidden(self.dropout(features)))  # (B, d)
 
-    def forward(self, inputs: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
-        """Scores of every code, shape (batch, n_items + 1), from codes (batch, L) and user rows (batch,)."""
-        z = self.sequence_embedding(inputs)  # (batch, d)
-        user_vectors = self.user_embedding(users)  # (batch, d): P_u
-        return self.output(torch.cat([z, user_vectors], dim=1))  # (batch, n_items + 1)
+    def forward(self, inputs, users):
+        """Scores (batch, n_items + 1) of codes (batch, L) and users."""
+        z = self.sequence_embedding(inputs)  # (B, d)
+        user_vectors = self.user_embedding(users)  # (B, d): P_u
+        return self.output(torch.cat([z, user_vectors], dim=1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,9 +159,9 @@ class CaserConfig(NextItemTrainingConfig):
     dropout: float = 0.5
     n_bootstrap: int = 1000
 
-    QUICK: ClassVar[dict] = {"epochs": 4, "patience": 2, "n_bootstrap": 200}
+    QUICK: ClassVar[dict] = {"epochs": 3, "patience": 2, "n_bootstrap": 200}
     N_WINDOWS: ClassVar[int] = 90_000  # training windows of MovieLens 100K, about
-    QUICK_COST_LIMIT: ClassVar[int] = 90_000 * 4 * 50 // 1_000
+    QUICK_COST_LIMIT: ClassVar[int] = 90_000 * 3 * 50 // 1_000
 
     def cost(self) -> int:
         """Thousands of window-dimensions trained: windows x epochs x d / 1000 (rough)."""
