@@ -65,6 +65,7 @@ class FineTuneConfig(ProfileConfig):
     lora_rank: int = 8
     lora_learning_rate: float = 3e-4  # adapters start at zero: larger steps than full fine-tuning
     cpu_threads: int = 1             # PyTorch threads on a CPU (the book's machines share cores)
+    n_bootstrap: int = 1000          # resamples of each test-set interval and paired test
 
     QUICK: ClassVar[dict] = {"model_name": TINY_MODEL, "max_length": 64, "n_train": 800, "n_eval": 300,
                              "epochs": 3, "batch_size": 32, "learning_rate": 5e-3, "history_length": 6,
