@@ -66,3 +66,18 @@ def test_print_wrapped_without_parts_prints_an_empty_line(capsys):
 def test_bad_input_names_the_argument(kwargs, error, message):
     with pytest.raises(error, match=message):
         wrap_to_column(**kwargs)
+
+
+def test_format_with_interval_formats_a_summary_row_and_names_bad_input():
+    import pandas as pd
+
+    from tutorial_lib.book.display import format_with_interval
+
+    summary = pd.DataFrame({"mean": [0.08412, 0.5], "low": [0.0716, 0.4], "high": [0.09849, 0.6]},
+                           index=["ndcg@10", "hr@10"])
+    assert format_with_interval(summary, "ndcg@10") == "0.084 [0.072, 0.098]"
+    assert format_with_interval(summary, "hr@10", digits=2) == "0.50 [0.40, 0.60]"
+    with pytest.raises(ValueError, match="no row 'mrr'"):
+        format_with_interval(summary, "mrr")
+    with pytest.raises(ValueError, match="lacks \\['high'\\]"):
+        format_with_interval(summary[["mean", "low"]], "hr@10")

@@ -12,7 +12,7 @@ import unicodedata
 from tutorial_lib.book.source import MAX_LINE_LENGTH
 from tutorial_lib.validation import check_positive_int
 
-__all__ = ["CONTINUATION_INDENT", "display_width", "print_wrapped", "wrap_to_column"]
+__all__ = ["CONTINUATION_INDENT", "display_width", "format_with_interval", "print_wrapped", "wrap_to_column"]
 
 #: What starts every continuation piece of a wrapped line.
 CONTINUATION_INDENT = "    "
@@ -85,3 +85,26 @@ def print_wrapped(*parts, width: int = MAX_LINE_LENGTH) -> None:
     for line in " ".join(str(part) for part in parts).split("\n"):
         for piece in wrap_to_column(line, width=width):
             print(piece)
+
+
+def format_with_interval(summary, metric: str, digits: int = 3) -> str:
+    """``"0.084 [0.072, 0.098]"``: a metric's mean and its interval, for a results table.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per metric with columns ``mean``, ``low`` and ``high``, as
+        :func:`tutorial_lib.evaluation.protocols.summarise_top_n` returns.
+    metric : str
+        The row to format, e.g. ``"ndcg@10"``.
+    digits : int, default 3
+        Decimal places.
+    """
+    missing = {"mean", "low", "high"} - set(getattr(summary, "columns", ()))
+    if missing:
+        raise ValueError(f"summary must have the columns mean, low and high; it lacks {sorted(missing)}.")
+    if metric not in summary.index:
+        raise ValueError(f"summary has no row {metric!r}; its rows are {list(summary.index)}.")
+    digits = check_positive_int(digits, "digits")
+    mean, low, high = (float(summary.loc[metric, column]) for column in ("mean", "low", "high"))
+    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"

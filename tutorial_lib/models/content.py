@@ -28,7 +28,7 @@ from tutorial_lib.data.tfidf import TfidfScratch
 from tutorial_lib.models.recommender import Recommender
 from tutorial_lib.validation import require_columns
 
-__all__ = ["item_tokens", "item_documents", "ContentRecommender"]
+__all__ = ["item_tokens", "item_documents", "interaction_weights", "ContentRecommender"]
 
 _YEAR = re.compile(r"\(\d{4}\)\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -66,6 +66,25 @@ def item_documents(items: pd.DataFrame, item_ids: np.ndarray) -> list[list[str]]
         else:
             documents.append([])
     return documents
+
+
+def interaction_weights(recommender: Recommender, interactions: pd.DataFrame, weight_col) -> scipy.sparse.csr_matrix:
+    """The ``(n_users, n_items)`` weights a content model averages item profiles with.
+
+    ``recommender`` is fitted (its ``user_ids_``, ``item_ids_`` and ``interactions_`` set).
+    With ``weight_col`` None every interaction weighs 1 (``recommender.interactions_``);
+    otherwise the weights are ``interactions[weight_col]``, and a repeated pair adds them up.
+    Used by :class:`ContentRecommender` and
+    :class:`tutorial_lib.models.text_embeddings.VectorContentRecommender`.
+    """
+    if weight_col is None:
+        return recommender.interactions_
+    rows = np.searchsorted(recommender.user_ids_, interactions[recommender.user_col].to_numpy())
+    columns = np.searchsorted(recommender.item_ids_, interactions[recommender.item_col].to_numpy())
+    return scipy.sparse.csr_matrix(
+        (interactions[weight_col].to_numpy(dtype=np.float64), (rows, columns)),
+        shape=recommender.interactions_.shape,
+    )
 
 
 class ContentRecommender(Recommender):
@@ -109,15 +128,7 @@ class ContentRecommender(Recommender):
         documents = item_documents(self.items, self.item_ids_)
         self.vectorizer_ = TfidfScratch().fit(documents)
         self.item_profiles_ = self.vectorizer_.transform(documents)
-        if self.weight_col is None:
-            weights = self.interactions_
-        else:
-            rows = np.searchsorted(self.user_ids_, interactions[self.user_col].to_numpy())
-            columns = np.searchsorted(self.item_ids_, interactions[self.item_col].to_numpy())
-            weights = scipy.sparse.csr_matrix(
-                (interactions[self.weight_col].to_numpy(dtype=np.float64), (rows, columns)),
-                shape=self.interactions_.shape,
-            )  # a repeated pair adds its weights
+        weights = interaction_weights(self, interactions, self.weight_col)
         totals = np.asarray(weights.sum(axis=1)).ravel()
         scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
         means = np.asarray((scipy.sparse.diags(scale) @ weights @ self.item_profiles_).todense())

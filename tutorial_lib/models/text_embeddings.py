@@ -30,6 +30,7 @@ import scipy.sparse
 import torch
 
 from tutorial_lib.config import ProfileConfig
+from tutorial_lib.models.content import interaction_weights
 from tutorial_lib.models.recommender import Recommender
 from tutorial_lib.validation import check_choice, check_int, require_columns
 
@@ -254,15 +255,7 @@ class VectorContentRecommender(Recommender):
         super().fit(interactions, items=items)
         vectors = self.item_vectors.reindex(self.item_ids_).fillna(0.0)  # no vector -> zeros
         self.item_profiles_ = unit_rows(vectors.to_numpy())
-        if self.weight_col is None:
-            weights = self.interactions_
-        else:
-            rows = np.searchsorted(self.user_ids_, interactions[self.user_col].to_numpy())
-            columns = np.searchsorted(self.item_ids_, interactions[self.item_col].to_numpy())
-            weights = scipy.sparse.csr_matrix(
-                (interactions[self.weight_col].to_numpy(dtype=np.float64), (rows, columns)),
-                shape=self.interactions_.shape,
-            )  # a repeated pair adds its weights
+        weights = interaction_weights(self, interactions, self.weight_col)
         # The mean's length does not change a cosine, so the weighted sum is enough.
         self.user_profiles_ = unit_rows(weights @ self.item_profiles_)
         return self

@@ -308,6 +308,16 @@ def _check_layer_pair(ours, theirs) -> None:
         raise ValueError(f"layer_norm_eps differs: ours {ours.attention_norm.eps}, theirs {theirs.norm1.eps}.")
 
 
+def _matching_block_parts(ours: EncoderBlock, theirs: nn.TransformerEncoderLayer) -> list:
+    """``(their layer, our layer)`` pairs with a weight and a bias each, besides attention."""
+    return [
+        (theirs.linear1, ours.feed_forward.input),
+        (theirs.linear2, ours.feed_forward.output),
+        (theirs.norm1, ours.attention_norm),
+        (theirs.norm2, ours.feed_forward_norm),
+    ]
+
+
 @torch.no_grad()
 def copy_encoder_block_to_torch(ours: EncoderBlock, theirs: nn.TransformerEncoderLayer) -> nn.TransformerEncoderLayer:
     """Copy our block's weights into an ``nn.TransformerEncoderLayer``; return it.
@@ -318,12 +328,7 @@ def copy_encoder_block_to_torch(ours: EncoderBlock, theirs: nn.TransformerEncode
     """
     _check_layer_pair(ours, theirs)
     copy_multihead_attention_to_torch(ours.attention, theirs.self_attn)
-    for their_part, our_part in (
-        (theirs.linear1, ours.feed_forward.input),
-        (theirs.linear2, ours.feed_forward.output),
-        (theirs.norm1, ours.attention_norm),
-        (theirs.norm2, ours.feed_forward_norm),
-    ):
+    for their_part, our_part in _matching_block_parts(ours, theirs):
         their_part.weight.copy_(our_part.weight)
         their_part.bias.copy_(our_part.bias)
     return theirs
@@ -334,12 +339,7 @@ def copy_encoder_block_from_torch(theirs: nn.TransformerEncoderLayer, ours: Enco
     """Copy an ``nn.TransformerEncoderLayer``'s weights into our block; return ours."""
     _check_layer_pair(ours, theirs)
     copy_multihead_attention_from_torch(theirs.self_attn, ours.attention)
-    for their_part, our_part in (
-        (theirs.linear1, ours.feed_forward.input),
-        (theirs.linear2, ours.feed_forward.output),
-        (theirs.norm1, ours.attention_norm),
-        (theirs.norm2, ours.feed_forward_norm),
-    ):
+    for their_part, our_part in _matching_block_parts(ours, theirs):
         our_part.weight.copy_(their_part.weight)
         our_part.bias.copy_(their_part.bias)
     return ours
